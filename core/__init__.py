@@ -1,0 +1,1 @@
+"""Shared building blocks: configuration, clock, JSON, errors and the app factory."""

@@ -1,0 +1,72 @@
+"""The app factory: one aiohttp application serving the REST API (and, later, Socket.IO) on one port."""
+from __future__ import annotations
+
+import logging
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from core.clock import Clock, SystemClock
+from core.config import Config
+from core.services import SERVICES, Services
+from domain.accounts import Accounts
+from domain.options import ProviderOptions
+from domain.providers import ProviderRegistry
+from presence.engine import PresenceEngine
+from presence.last_active import LastActiveWriter
+from presence.store import MemoryStatusStore
+from rest.middleware import auth_middleware, errors_middleware
+from rest.ratelimit import RateLimiter
+from rest.resources import Resources
+from rest.routes import setup_routes
+from storage import migrate
+from storage.database import Database
+from storage.files import FileStore
+
+log = logging.getLogger("messenger")
+LAST_ACTIVE_WRITER = web.AppKey("last_active_writer", LastActiveWriter)
+
+
+def build_services(config: Config, clock: Clock) -> Services:
+    providers = ProviderRegistry(config.messenger)
+    presence = PresenceEngine(
+        MemoryStatusStore(clock),
+        clock,
+        lifetime_minutes=config.messenger.online_status.lifetime_minutes,
+        enabled=config.messenger.online_status.enabled,
+    )
+    return Services(
+        config=config,
+        clock=clock,
+        db=Database(config.resolved_database_url, schema=config.database_schema),
+        providers=providers,
+        accounts=Accounts(config.security, providers, clock),
+        presence=presence,
+        files=FileStore(config.storage_path / "files"),
+        search_limiter=RateLimiter(config.limits.search_per_minute, 60.0, clock),
+        resources=Resources(config.messenger.api_prefix, config.messenger.web_prefix),
+        options=ProviderOptions(providers, presence),
+    )
+
+
+def create_app(config: Config, clock: Clock | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[errors_middleware, auth_middleware],
+        client_max_size=config.server.max_request_kb * 1024,
+    )
+    svc = build_services(config, clock or SystemClock())
+    app[SERVICES] = svc
+    app[LAST_ACTIVE_WRITER] = LastActiveWriter(svc.presence, svc.db)
+    setup_routes(app)
+    app.cleanup_ctx.append(_storage_lifecycle)
+    return app
+
+
+async def _storage_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    svc = app[SERVICES]
+    await migrate.upgrade(svc.db)
+    writer = app[LAST_ACTIVE_WRITER]
+    writer.start()
+    yield
+    await writer.stop()
+    await svc.db.dispose()

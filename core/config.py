@@ -1,0 +1,324 @@
+"""Configuration: config.yaml defaults, an optional override file, then MESSENGER_* environment variables.
+
+Everything is validated into frozen dataclasses at start-up; any problem raises ConfigError with one
+line that names the offending key, so run.py can print it and exit without a traceback.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
+
+
+class ConfigError(Exception):
+    """A configuration file or value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 6001
+    max_request_kb: int = 12288
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    min_password_length: int = 8
+
+
+@dataclass(frozen=True)
+class KnocksConfig:
+    enabled: bool = True
+    timeout_minutes: int = 5
+
+
+@dataclass(frozen=True)
+class OnlineStatusConfig:
+    enabled: bool = True
+    lifetime_minutes: int = 4
+
+
+@dataclass(frozen=True)
+class CallingConfig:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class InvitesConfig:
+    enabled: bool = True
+    max_per_thread: int = 3
+
+
+@dataclass(frozen=True)
+class FilesConfig:
+    provider_avatar_upload: bool = True
+    provider_avatar_removal: bool = True
+    message_document_upload: bool = True
+    message_document_download: bool = True
+    message_image_upload: bool = True
+    thread_avatar_upload: bool = True
+
+
+@dataclass(frozen=True)
+class CollectionsConfig:
+    search_page_count: int = 25
+    threads_index_count: int = 100
+    threads_page_count: int = 25
+    participants_index_count: int = 500
+    participants_page_count: int = 50
+    messages_index_count: int = 50
+    messages_page_count: int = 50
+    calls_index_count: int = 25
+    calls_page_count: int = 25
+
+
+@dataclass(frozen=True)
+class ProviderInteractions:
+    # True = every alias that allows it; False/None/[] = own alias only; a list = those aliases.
+    can_message: bool | list[str] | None = True
+    can_search: bool | list[str] | None = True
+    can_friend: bool | list[str] | None = True
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    owner_type: str = "App\\Models\\User"
+    default_avatar: str = "users.png"
+    searchable: bool = True
+    friendable: bool = True
+    mobile_devices: bool = False
+    provider_interactions: ProviderInteractions = field(default_factory=ProviderInteractions)
+
+
+@dataclass(frozen=True)
+class MessengerConfig:
+    site_name: str = "Messenger"
+    socket_endpoint: str | None = None
+    api_prefix: str = "/api/messenger"
+    web_prefix: str = "/messenger"
+    broadcast_driver: str = "default"
+    push_notification_driver: str = "default"
+    video_driver: str = "janus"
+    knocks: KnocksConfig = field(default_factory=KnocksConfig)
+    online_status: OnlineStatusConfig = field(default_factory=OnlineStatusConfig)
+    calling: CallingConfig = field(default_factory=CallingConfig)
+    invites: InvitesConfig = field(default_factory=InvitesConfig)
+    files: FilesConfig = field(default_factory=FilesConfig)
+    collections: CollectionsConfig = field(default_factory=CollectionsConfig)
+    default_provider: str = "user"
+    providers: dict[str, ProviderConfig] = field(default_factory=lambda: {"user": ProviderConfig()})
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    avatar_max_kb: int = 5120
+    image_max_pixels: int = 40_000_000
+    search_per_minute: int = 45
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database_url: str | None = None
+    database_schema: str | None = None
+    storage_dir: str = "./storage"
+    redis_url: str | None = None
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    messenger: MessengerConfig = field(default_factory=MessengerConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+
+    @property
+    def storage_path(self) -> Path:
+        return Path(self.storage_dir).expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.storage_path / 'messenger.sqlite3'}"
+
+
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "MESSENGER_HOST": ("server", "host"),
+    "MESSENGER_PORT": ("server", "port"),
+    "MESSENGER_DATABASE_URL": ("database_url",),
+    "MESSENGER_STORAGE_DIR": ("storage_dir",),
+    "MESSENGER_REDIS_URL": ("redis_url",),
+}
+
+
+def load_config(
+    path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build the configuration: defaults file, then `path` (or MESSENGER_CONFIG), env vars, then `overrides`."""
+    env = os.environ if env is None else env
+    data = _read_yaml(DEFAULT_CONFIG_PATH)
+    extra = path or env.get("MESSENGER_CONFIG")
+    if extra:
+        data = deep_merge(data, _read_yaml(Path(extra)))
+    for var, keys in ENV_OVERRIDES.items():
+        value = env.get(var)
+        if value is not None and value != "":
+            data = deep_merge(data, _nest(keys, _env_value(var, keys, value)))
+    if overrides:
+        data = deep_merge(data, dict(overrides))
+    config = _build(Config, data, "")
+    _check_semantics(config)
+    return config
+
+
+def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping) and key != "providers":
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ConfigError(f"config file {path} is not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping at the top level")
+    return data
+
+
+def _nest(keys: tuple[str, ...], value: Any) -> dict[str, Any]:
+    result: Any = value
+    for key in reversed(keys):
+        result = {key: result}
+    return result
+
+
+def _env_value(var: str, keys: tuple[str, ...], raw: str) -> Any:
+    if keys == ("server", "port"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{var} must be a port number, got {raw!r}") from None
+    return raw
+
+
+def _build(cls: type, data: Any, path: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"config key {path or '<root>'} must be a mapping")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(f"unknown config key {_join(path, str(unknown[0]))}")
+    kwargs = {}
+    for name in names:
+        if name in data:
+            kwargs[name] = _coerce(hints[name], data[name], _join(path, name))
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(option, value, path)
+            except ConfigError as exc:
+                errors.append(exc)
+        raise errors[-1] if errors else ConfigError(f"config key {path} has an invalid value")
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, path)
+    if origin is dict:
+        _, value_type = typing.get_args(hint)
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"config key {path} must be a mapping")
+        return {str(k): _coerce(value_type, v, _join(path, str(k))) for k, v in value.items()}
+    if origin is list:
+        (item_type,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(f"config key {path} must be a list")
+        return [_coerce(item_type, v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"config key {path} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config key {path} must be an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"config key {path} must be a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"config key {path} must be a string, got {value!r}")
+        return value
+    raise ConfigError(f"config key {path} has an unsupported type")  # pragma: no cover
+
+
+def _check_semantics(config: Config) -> None:
+    if not 0 < config.server.port < 65536:
+        raise ConfigError(f"server.port must be between 1 and 65535, got {config.server.port}")
+    for section in (config.messenger.collections, config.limits):
+        for f in dataclasses.fields(section):
+            value = getattr(section, f.name)
+            if isinstance(value, int) and value < 1:
+                raise ConfigError(f"{f.name} must be at least 1, got {value}")
+    if config.messenger.online_status.lifetime_minutes < 1:
+        raise ConfigError("messenger.online_status.lifetime_minutes must be at least 1")
+    if config.messenger.default_provider not in config.messenger.providers:
+        raise ConfigError(
+            f"messenger.default_provider {config.messenger.default_provider!r} is not one of messenger.providers"
+        )
+    for alias in config.messenger.providers:
+        if not alias or not alias.isalnum() or alias != alias.lower():
+            raise ConfigError(f"provider alias {alias!r} must be lower-case letters and digits")
+    url = config.database_url
+    if url and not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
+        raise ConfigError("database_url must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+    schema = config.database_schema
+    if schema and not (schema.replace("_", "").isalnum() and schema[0].isalpha()):
+        raise ConfigError("database_schema must be letters, digits and underscores, starting with a letter")
+    if config.redis_url and not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
+    if config.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"logging.level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {config.logging.level!r}")
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name

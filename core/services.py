@@ -1,0 +1,38 @@
+"""The shared objects of one running node, stored on the aiohttp app under one typed key."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from core.clock import Clock
+from core.config import Config
+from domain.accounts import Accounts
+from domain.options import ProviderOptions
+from domain.providers import ProviderRegistry
+from presence.engine import PresenceEngine
+from rest.ratelimit import RateLimiter
+from rest.resources import Resources
+from storage.database import Database
+from storage.files import FileStore
+
+
+@dataclass
+class Services:
+    config: Config
+    clock: Clock
+    db: Database
+    providers: ProviderRegistry
+    accounts: Accounts
+    presence: PresenceEngine
+    files: FileStore
+    search_limiter: RateLimiter
+    resources: Resources
+    options: ProviderOptions
+
+
+SERVICES = web.AppKey("services", Services)
+
+
+def services(request: web.Request) -> Services:
+    return request.app[SERVICES]

@@ -1,0 +1,1 @@
+"""Online status: heartbeats (and, later, live sockets) decide ONLINE / AWAY / OFFLINE."""

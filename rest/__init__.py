@@ -1,0 +1,1 @@
+"""HTTP: routes, request parsing and validation, JSON resources, errors and pagination."""

@@ -1,0 +1,38 @@
+"""Who is calling: the bearer token, resolved once per request by the auth middleware."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from aiohttp import web
+
+from core.errors import ApiError
+from storage.models import AccessToken, Provider
+
+PROVIDER = "provider"
+TOKEN = "access_token"
+SESSION = "db_session"
+
+
+def public(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a handler under /api/ as reachable without a token."""
+    handler.__dict__["public"] = True
+    return handler
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def current_provider(request: web.Request) -> Provider:
+    provider = request.get(PROVIDER)
+    if provider is None:
+        raise ApiError(401, "Unauthenticated.")
+    return provider
+
+
+def current_token(request: web.Request) -> AccessToken:
+    return request[TOKEN]

@@ -1,0 +1,42 @@
+"""POST /api/auth/register, /login, /logout."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from core.jsonio import json_response
+from core.services import services
+from rest.auth import SESSION, current_token, public
+from rest.body import read_fields
+from storage import accounts as store
+from storage.models import Provider
+
+
+def _issued(request: web.Request, token: str, provider: Provider) -> dict:
+    return {"token": token, "provider": services(request).resources.provider(provider)}
+
+
+@public
+async def register(request: web.Request) -> web.Response:
+    svc = services(request)
+    fields = await read_fields(request)
+    async with svc.db.session() as session:
+        issued = await svc.accounts.register(session, fields.get("name"), fields.get("email"), fields.get("password"))
+        await session.commit()
+    return json_response(_issued(request, issued.token, issued.provider), status=201)
+
+
+@public
+async def login(request: web.Request) -> web.Response:
+    svc = services(request)
+    fields = await read_fields(request)
+    async with svc.db.session() as session:
+        issued = await svc.accounts.login(session, fields.get("email"), fields.get("password"))
+        await session.commit()
+    return json_response(_issued(request, issued.token, issued.provider))
+
+
+async def logout(request: web.Request) -> web.Response:
+    session = request[SESSION]
+    await store.delete_token(session, current_token(request).id)
+    await session.commit()
+    return json_response({"message": "success"})

@@ -1,0 +1,112 @@
+"""Provider avatars: upload, removal, and serving the sm/md/lg renditions."""
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import BodyPartReader, web
+
+from core.errors import ApiError, validation_error
+from core.jsonio import json_response
+from core.services import Services, services
+from rest.auth import SESSION, current_provider, public
+from storage import accounts as store
+from storage.images import InvalidImage, check_image
+
+SIZES = ("sm", "md", "lg")
+CACHE_HEADERS = {"Cache-Control": "public, max-age=86400"}
+
+
+async def upload(request: web.Request) -> web.Response:
+    svc = services(request)
+    if not svc.config.messenger.files.provider_avatar_upload:
+        raise ApiError(403, "Avatar uploads are currently disabled.")
+    me = current_provider(request)
+    data, filename = await _read_image_part(request, svc.config.limits.avatar_max_kb)
+    try:
+        checked = await asyncio.to_thread(check_image, data, filename, svc.config.limits.image_max_pixels)
+    except InvalidImage as exc:
+        raise validation_error({"image": [str(exc)]}) from None
+    new_name = await svc.files.save_avatar(me.alias, me.id, data, checked.extension)
+    session = request[SESSION]
+    provider = await session.merge(me)
+    old_name = provider.avatar
+    provider.avatar = new_name
+    provider.updated_at = svc.clock.now()
+    try:
+        settings = await store.settings_for(session, provider, svc.providers.owner_type(me.alias), svc.clock.now())
+        await session.commit()
+    except BaseException:
+        await svc.files.delete_avatar(me.alias, me.id, new_name)
+        raise
+    if old_name and old_name != new_name:
+        await svc.files.delete_avatar(me.alias, me.id, old_name)
+    return json_response(svc.resources.settings(settings, provider))
+
+
+async def remove(request: web.Request) -> web.Response:
+    svc = services(request)
+    if not svc.config.messenger.files.provider_avatar_removal:
+        raise ApiError(403, "Avatar removal is currently disabled.")
+    me = current_provider(request)
+    session = request[SESSION]
+    provider = await session.merge(me)
+    old_name = provider.avatar
+    if old_name:
+        provider.avatar = None
+        provider.updated_at = svc.clock.now()
+    settings = await store.settings_for(session, provider, svc.providers.owner_type(me.alias), svc.clock.now())
+    await session.commit()
+    if old_name:
+        await svc.files.delete_avatar(me.alias, me.id, old_name)
+    return json_response(svc.resources.settings(settings, provider))
+
+
+async def render_authenticated(request: web.Request) -> web.StreamResponse:
+    return _render(request, services(request))
+
+
+@public
+async def render_public(request: web.Request) -> web.StreamResponse:
+    return _render(request, services(request))
+
+
+def _render(request: web.Request, svc: Services) -> web.StreamResponse:
+    alias = request.match_info["alias"]
+    provider_id = request.match_info["id"]
+    size = request.match_info["size"]
+    image = request.match_info["image"]
+    if size not in SIZES:
+        size = "sm"
+    path = svc.files.avatar_path(alias, provider_id, size, image)
+    if path is None:
+        kind = svc.providers.get(alias)
+        path = svc.files.asset(kind.default_avatar if kind else "image404.png")
+    return web.FileResponse(path, headers=CACHE_HEADERS)
+
+
+async def _read_image_part(request: web.Request, max_kb: int) -> tuple[bytes, str | None]:
+    """The bytes of the multipart field `image`, refusing anything over the limit without buffering it all."""
+    if request.content_type != "multipart/form-data":
+        if request.content_type in ("", "application/json", "application/x-www-form-urlencoded"):
+            raise validation_error({"image": ["The image field is required."]})
+        raise ApiError(415, "Unsupported media type: upload the image as multipart/form-data.")
+    limit = max_kb * 1024
+    reader = await request.multipart()
+    while True:
+        part = await reader.next()
+        if part is None:
+            break
+        if not isinstance(part, BodyPartReader) or part.name != "image":
+            continue
+        if part.filename is None:
+            raise validation_error({"image": ["The image must be a file."]})
+        chunks, size = [], 0
+        while chunk := await part.read_chunk(65536):
+            size += len(chunk)
+            if size > limit:
+                raise validation_error({"image": [f"The image must not be greater than {max_kb} kilobytes."]})
+            chunks.append(chunk)
+        if size == 0:
+            raise validation_error({"image": ["The image must be an image."]})
+        return b"".join(chunks), part.filename
+    raise validation_error({"image": ["The image field is required."]})

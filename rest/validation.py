@@ -1,0 +1,65 @@
+"""Field rules with Laravel's wording, collecting every failure before answering 422."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from core.errors import validation_error
+
+TRUE_VALUES = (True, 1, "1")
+FALSE_VALUES = (False, 0, "0")
+
+
+def label(field: str) -> str:
+    return field.replace("_", " ")
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != "" and value != []
+
+
+class Validator:
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.errors: dict[str, list[str]] = {}
+        self.clean: dict[str, Any] = {}
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def boolean(self, field: str, required: bool = True) -> None:
+        value = self.data.get(field)
+        if not _present(value):
+            if required:
+                self.fail(field, f"The {label(field)} field is required.")
+            return
+        if isinstance(value, bool):
+            self.clean[field] = value
+        elif type(value) is int and value in (0, 1):
+            self.clean[field] = bool(value)
+        elif value in ("1", "0"):
+            self.clean[field] = value == "1"
+        else:
+            self.fail(field, f"The {label(field)} field must be true or false.")
+
+    def integer_in(self, field: str, allowed: Iterable[int], required: bool = True) -> None:
+        value = self.data.get(field)
+        if not _present(value):
+            if required:
+                self.fail(field, f"The {label(field)} field is required.")
+            return
+        number: int | None = None
+        if type(value) is int:
+            number = value
+        elif isinstance(value, str) and value.lstrip("-").isdigit():
+            number = int(value)
+        if number is None:
+            self.fail(field, f"The {label(field)} must be an integer.")
+        elif number not in set(allowed):
+            self.fail(field, f"The selected {label(field)} is invalid.")
+        else:
+            self.clean[field] = number
+
+    def check(self) -> dict[str, Any]:
+        if self.errors:
+            raise validation_error(self.errors)
+        return self.clean

@@ -1,0 +1,111 @@
+#!/usr/bin/env python
+"""Messenger Gateway command line.
+
+  python run.py [--host H] [--port P] [--config FILE]         serve the API and sockets (default)
+  python run.py migrate                                        create or upgrade the database schema
+  python run.py user create --name N --email E --password P    create an account, print its id and a token
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from core.config import Config, ConfigError, load_config
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="run.py", description="Messenger Gateway: REST API + Socket.IO on one port")
+    parser.add_argument("--config", help="YAML file merged over config.yaml (same as MESSENGER_CONFIG)")
+    parser.add_argument("--host", help="bind address (overrides server.host / MESSENGER_HOST)")
+    parser.add_argument("--port", type=int, help="port (overrides server.port / MESSENGER_PORT)")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the server (default)")
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+    user = commands.add_parser("user", help="manage accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    create = user_commands.add_parser("create", help="create an account and print its id and a token")
+    create.add_argument("--name", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    return parser.parse_args(argv)
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    overrides: dict[str, Any] = {}
+    if args.host or args.port:
+        overrides["server"] = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+    return load_config(args.config, overrides=overrides)
+
+
+def serve(config: Config) -> None:
+    from aiohttp import web
+
+    from core.app import create_app
+
+    logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(config)
+    print(f"Messenger Gateway listening on http://{config.server.host}:{config.server.port}", flush=True)
+    web.run_app(app, host=config.server.host, port=config.server.port, print=None, access_log=None)
+
+
+async def migrate_command(config: Config) -> None:
+    from storage import migrate
+    from storage.database import Database
+
+    db = Database(config.resolved_database_url, schema=config.database_schema)
+    try:
+        before = await migrate.current_revision(db)
+        await migrate.upgrade(db)
+        after = await migrate.current_revision(db)
+    finally:
+        await db.dispose()
+    print(f"database at revision {after}" + (" (unchanged)" if before == after else f" (was {before or 'empty'})"))
+
+
+async def create_user_command(config: Config, name: str, email: str, password: str) -> None:
+    from core.app import build_services
+    from core.clock import SystemClock
+    from core.errors import ApiError
+    from storage import migrate
+
+    svc = build_services(config, SystemClock())
+    try:
+        await migrate.upgrade(svc.db)
+        async with svc.db.session() as session:
+            try:
+                issued = await svc.accounts.create_user(session, name, email, password)
+            except ApiError as exc:
+                details = "; ".join(m for msgs in (exc.errors or {}).values() for m in msgs) or exc.message
+                raise SystemExit(f"error: {details}") from None
+            await session.commit()
+    finally:
+        await svc.db.dispose()
+    print(f"id: {issued.provider.id}")
+    print(f"token: {issued.token}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        config = config_from(args)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.command in (None, "serve"):
+            serve(config)
+        elif args.command == "migrate":
+            asyncio.run(migrate_command(config))
+        elif args.command == "user":
+            asyncio.run(create_user_command(config, args.name, args.email, args.password))
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

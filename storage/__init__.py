@@ -1,0 +1,1 @@
+"""SQL storage (SQLAlchemy 2 async), migrations and the file store."""

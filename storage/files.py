@@ -1,0 +1,81 @@
+"""Files on disk under the storage dir: provider avatars and their renditions, and bundled defaults."""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+from storage import images
+
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+SIZE_NAMES = ("sm", "md", "lg")
+
+
+class FileStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    # -- provider avatars: avatars/{alias}/{id}/{file} (original) and avatars/{alias}/{id}/{size}/{file}
+    def avatar_dir(self, alias: str, provider_id: str) -> Path:
+        return self.root / "avatars" / alias / provider_id
+
+    async def save_avatar(self, alias: str, provider_id: str, data: bytes, extension: str) -> str:
+        """Write the original and its sm/md renditions; return the new file name."""
+        name = f"img_{uuid.uuid4().hex}.{extension}"
+        folder = self.avatar_dir(alias, provider_id)
+        await asyncio.to_thread(_write_avatar, folder, name, data, extension)
+        return name
+
+    async def delete_avatar(self, alias: str, provider_id: str, name: str) -> None:
+        if not SAFE_NAME.match(name):
+            return
+        folder = self.avatar_dir(alias, provider_id)
+        await asyncio.to_thread(_remove_quietly, [folder / name] + [folder / s / name for s in ("sm", "md")])
+
+    def avatar_path(self, alias: str, provider_id: str, size: str, name: str) -> Path | None:
+        """The file to serve for an avatar request, or None when it does not exist."""
+        if not SAFE_NAME.match(name) or not SAFE_NAME.match(provider_id) or not SAFE_NAME.match(alias):
+            return None
+        folder = self.avatar_dir(alias, provider_id)
+        candidate = folder / size / name if size in ("sm", "md") else folder / name
+        if size in ("sm", "md") and not candidate.is_file():
+            candidate = folder / name  # gifs keep only their original
+        return candidate if candidate.is_file() else None
+
+    @staticmethod
+    def asset(name: str) -> Path:
+        path = ASSETS_DIR / name
+        return path if SAFE_NAME.match(name) and path.is_file() else ASSETS_DIR / "image404.png"
+
+
+def _write_avatar(folder: Path, name: str, data: bytes, extension: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    _atomic_write(folder / name, data)
+    if extension == "gif":
+        return  # animated gifs are served as uploaded at every size
+    for size in ("sm", "md"):
+        (folder / size).mkdir(exist_ok=True)
+        _atomic_write(folder / size / name, images.rendition(data, size))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _remove_quietly(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
