@@ -1,0 +1,91 @@
+"""Shared fixtures: a real server on a loopback port, on SQLite and on PostgreSQL, and an HTTP client."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+import aiohttp
+import pytest
+
+from core.app import create_app
+from core.clock import ManualClock
+from core.config import Config, load_config
+from core.services import SERVICES, Services
+from tests.support.http import Api
+from tests.support.services import require_postgres
+
+# Real argon2id, with costs small enough that a test can register dozens of users quickly.
+FAST_SECURITY = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+
+
+def make_config(storage: Path, **overrides: Any) -> Config:
+    base: dict[str, Any] = {"storage_dir": str(storage), "security": FAST_SECURITY}
+    base.update(overrides)
+    return load_config(env={}, overrides=base)
+
+
+async def _drop_schema(url: str, schema: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path):
+    """Database settings for one test: a SQLite file in a temp dir, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"}
+        return
+    url = require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield {"database_url": url, "database_schema": schema}
+    asyncio.run(_drop_schema(url, schema))
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path) -> dict[str, Any]:
+    return {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"}
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    """Tests override this fixture (or use make_server) to change configuration."""
+    return {}
+
+
+@pytest.fixture
+async def make_server(aiohttp_server, tmp_path: Path, database, clock) -> Callable[..., Any]:
+    async def start(**overrides: Any) -> Any:
+        storage = tmp_path / f"storage-{uuid.uuid4().hex[:6]}"
+        config = make_config(storage, **database, **overrides)
+        app = create_app(config, clock=clock)
+        return await aiohttp_server(app)
+
+    return start
+
+
+@pytest.fixture
+async def server(make_server, config_overrides):
+    return await make_server(**config_overrides)
+
+
+@pytest.fixture
+def svc(server) -> Services:
+    return server.app[SERVICES]
+
+
+@pytest.fixture
+async def api(server) -> AsyncIterator[Api]:
+    async with aiohttp.ClientSession() as session:
+        yield Api(str(server.make_url("/")), session)

@@ -1,0 +1,90 @@
+"""Registration, login, logout and bearer-token authentication."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import AccessToken
+from tests.support.seed import assert_same_shape, seed_response
+
+
+async def test_register_returns_token_and_provider(api):
+    reply = await api.post("/api/auth/register", json={"name": "Jane Doe", "email": "Jane@Example.com", "password": "s3cret-pass"})
+    assert reply.status == 201
+    assert list(reply.body) == ["token", "provider"]
+    provider = reply.body["provider"]
+    assert provider["name"] == "Jane Doe"
+    assert provider["provider_alias"] == "user"
+    # the provider object is the seed's owner object (no options)
+    assert_same_shape(provider, seed_response("GET /api/messenger/settings")["owner"])
+    me = await api.get("/api/messenger/settings", reply.body["token"])
+    assert me.status == 200
+    assert me.body["owner_id"] == provider["provider_id"]
+
+
+async def test_register_validation_errors(api):
+    await api.register("Taken", "taken@example.com")
+    cases = [
+        ({"name": "A", "email": "taken@example.com", "password": "password123"}, "email", "The email has already been taken."),
+        ({"name": "A", "email": "TAKEN@example.com", "password": "password123"}, "email", "The email has already been taken."),
+        ({"name": "A", "email": "not-an-email", "password": "password123"}, "email", "The email must be a valid email address."),
+        ({"name": "A", "email": "a@example.com", "password": "short"}, "password", "The password must be at least 8 characters."),
+        ({"email": "b@example.com", "password": "password123"}, "name", "The name field is required."),
+        ({"name": "A", "email": "c@example.com"}, "password", "The password field is required."),
+    ]
+    for payload, field, message in cases:
+        reply = await api.post("/api/auth/register", json=payload)
+        assert reply.status == 422, payload
+        assert reply.body["message"] == "The given data was invalid."
+        assert reply.body["errors"][field] == [message], payload
+
+
+async def test_login_and_wrong_credentials(api):
+    user = await api.register("Login User", "login@example.com", "correct horse")
+    ok = await api.post("/api/auth/login", json={"email": "login@example.com", "password": "correct horse"})
+    assert ok.status == 200
+    assert ok.body["provider"]["provider_id"] == user.id
+    assert ok.body["token"] != user.token
+    assert (await api.get("/api/messenger/settings", ok.body["token"])).status == 200
+    wrong = await api.post("/api/auth/login", json={"email": "login@example.com", "password": "wrong horse"})
+    assert wrong.status == 401
+    assert wrong.body == {"message": "These credentials do not match our records."}
+    unknown = await api.post("/api/auth/login", json={"email": "nobody@example.com", "password": "whatever1"})
+    assert unknown.status == 401
+    missing = await api.post("/api/auth/login", json={})
+    assert missing.status == 422
+    assert set(missing.body["errors"]) == {"email", "password"}
+
+
+async def test_logout_revokes_only_that_token(api):
+    user = await api.register()
+    second = (await api.post("/api/auth/login", json={"email": user.email, "password": "password123"})).body["token"]
+    out = await api.post("/api/auth/logout", user.token)
+    assert out.status == 200
+    assert out.body == {"message": "success"}
+    assert (await api.get("/api/messenger/settings", user.token)).status == 401
+    assert (await api.get("/api/messenger/settings", second)).status == 200
+
+
+async def test_every_messenger_route_needs_a_token(api):
+    routes = [
+        ("GET", "/api/messenger/settings"), ("PUT", "/api/messenger/settings"), ("POST", "/api/messenger/avatar"),
+        ("DELETE", "/api/messenger/avatar"), ("POST", "/api/messenger/heartbeat"),
+        ("GET", "/api/messenger/unread-threads-count"), ("GET", "/api/messenger/search/jane"),
+        ("GET", "/api/messenger/active-calls"), ("GET", "/api/messenger/images/user/x/sm/default.png"),
+        ("POST", "/api/auth/logout"),
+    ]
+    for method, path in routes:
+        for token in (None, "not-a-real-token"):
+            reply = await api.request(method, path, token)
+            assert reply.status == 401, (method, path, token)
+            assert reply.body == {"message": "Unauthenticated."}
+    assert (await api.get("/api/messenger")).status == 200
+    assert (await api.get("/api/messenger/settings", headers={"Authorization": "Basic abc"})).status == 401
+
+
+async def test_tokens_are_stored_hashed(api, svc):
+    user = await api.register()
+    async with svc.db.session() as session:
+        hashes = (await session.execute(select(AccessToken.token_hash).where(AccessToken.provider_id == user.id))).scalars().all()
+    assert len(hashes) == 1
+    assert user.token not in hashes[0] and len(hashes[0]) == 64

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: an HTTP client for the running server, the seed shapes, services."""
