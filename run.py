@@ -35,8 +35,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def config_from(args: argparse.Namespace) -> Config:
     overrides: dict[str, Any] = {}
-    if args.host or args.port:
-        overrides["server"] = {k: v for k, v in (("host", args.host), ("port", args.port)) if v}
+    server = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    if server:
+        overrides["server"] = server
     return load_config(args.config, overrides=overrides)
 
 

@@ -41,6 +41,15 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 
 @web.middleware
+async def body_size_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse a declared body over the limit before reading any of it (streamed uploads included)."""
+    limit = request.app[SERVICES].config.server.max_request_kb * 1024
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, f"The request body is too large (limit {limit // 1024} KB).")
+    return await handler(request)
+
+
+@web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every /api/ route needs a valid bearer token unless its handler is marked @public."""
     route_handler = request.match_info.handler

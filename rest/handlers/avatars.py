@@ -87,7 +87,7 @@ def _render(request: web.Request, svc: Services) -> web.StreamResponse:
 async def _read_image_part(request: web.Request, max_kb: int) -> tuple[bytes, str | None]:
     """The bytes of the multipart field `image`, refusing anything over the limit without buffering it all."""
     if request.content_type != "multipart/form-data":
-        if request.content_type in ("", "application/json", "application/x-www-form-urlencoded"):
+        if not request.body_exists or request.content_type in ("application/json", "application/x-www-form-urlencoded"):
             raise validation_error({"image": ["The image field is required."]})
         raise ApiError(415, "Unsupported media type: upload the image as multipart/form-data.")
     limit = max_kb * 1024
