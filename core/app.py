@@ -12,6 +12,7 @@ from core.services import SERVICES, Services
 from domain.accounts import Accounts
 from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
+from gateway.server import build_gateway
 from presence.engine import PresenceEngine
 from presence.last_active import LastActiveWriter
 from presence.store import MemoryStatusStore
@@ -59,6 +60,7 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     app[LAST_ACTIVE_WRITER] = LastActiveWriter(svc.presence, svc.db)
     setup_routes(app)
     app.cleanup_ctx.append(_storage_lifecycle)
+    build_gateway(app, config, svc)
     return app
 
 

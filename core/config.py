@@ -133,6 +133,47 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class BroadcastClient:
+    app_id: str
+    key: str
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class RedisSubscriberConfig:
+    enabled: bool = False
+    prefix: str = "laravel_database_"
+
+
+@dataclass(frozen=True)
+class GatewayLimits:
+    max_payload_kb: int = 100
+    max_channel_name_length: int = 200
+    max_channels_per_socket: int = 100
+    whispers_per_second: int = 20
+    max_connections_per_user: int = 20
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    cors_allowed_origins: str | list[str] | None = None
+    auth_host: str | None = None
+    auth_endpoint: str = "/broadcasting/auth"
+    auth_timeout_seconds: float = 5.0
+    auth_forward_headers: list[str] = field(
+        default_factory=lambda: ["Authorization", "X-CSRF-TOKEN", "X-XSRF-TOKEN", "Cookie"]
+    )
+    clients: list[BroadcastClient] = field(default_factory=list)
+    signature_max_age_seconds: int = 600
+    redis_subscriber: RedisSubscriberConfig = field(default_factory=RedisSubscriberConfig)
+    ping_interval_seconds: float = 25.0
+    ping_timeout_seconds: float = 20.0
+    node_heartbeat_seconds: float = 5.0
+    node_timeout_seconds: float = 15.0
+    limits: GatewayLimits = field(default_factory=GatewayLimits)
+
+
+@dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database_url: str | None = None
@@ -143,10 +184,20 @@ class Config:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     messenger: MessengerConfig = field(default_factory=MessengerConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    environment: str = "development"
+    gateway: GatewayConfig = field(default_factory=GatewayConfig)
 
     @property
     def storage_path(self) -> Path:
         return Path(self.storage_dir).expanduser().resolve()
+
+    @property
+    def cors_origins(self) -> str | list[str] | None:
+        """`*` by default in development; in production only what is configured (None = same origin)."""
+        configured = self.gateway.cors_allowed_origins
+        if configured is None and self.environment == "development":
+            return "*"
+        return configured
 
     @property
     def resolved_database_url(self) -> str:
@@ -316,6 +367,18 @@ def _check_semantics(config: Config) -> None:
         raise ConfigError("database_schema must be letters, digits and underscores, starting with a letter")
     if config.redis_url and not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
+    if config.environment not in ("development", "production"):
+        raise ConfigError(f"environment must be development or production, got {config.environment!r}")
+    for f in dataclasses.fields(config.gateway.limits):
+        if getattr(config.gateway.limits, f.name) < 1:
+            raise ConfigError(f"gateway.limits.{f.name} must be at least 1")
+    if config.gateway.auth_host and not config.gateway.auth_host.startswith(("http://", "https://")):
+        raise ConfigError("gateway.auth_host must start with http:// or https://")
+    app_ids = [c.app_id for c in config.gateway.clients]
+    if len(set(app_ids)) != len(app_ids):
+        raise ConfigError("gateway.clients has the same app_id twice")
+    if config.gateway.node_timeout_seconds <= config.gateway.node_heartbeat_seconds:
+        raise ConfigError("gateway.node_timeout_seconds must be longer than gateway.node_heartbeat_seconds")
     if config.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ConfigError(f"logging.level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {config.logging.level!r}")
 

@@ -1,7 +1,7 @@
 """The shared objects of one running node, stored on the aiohttp app under one typed key."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -10,6 +10,8 @@ from core.config import Config
 from domain.accounts import Accounts
 from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
+from gateway.bus import EventBus
+from gateway.control import LocalControl
 from presence.engine import PresenceEngine
 from rest.ratelimit import RateLimiter
 from rest.resources import Resources
@@ -29,6 +31,9 @@ class Services:
     search_limiter: RateLimiter
     resources: Resources
     options: ProviderOptions
+    # set by the gateway when the app is built (the CLI runs without them)
+    bus: EventBus = field(init=False)
+    control: LocalControl = field(init=False)
 
 
 SERVICES = web.AppKey("services", Services)

@@ -89,3 +89,20 @@ def svc(server) -> Services:
 async def api(server) -> AsyncIterator[Api]:
     async with aiohttp.ClientSession() as session:
         yield Api(str(server.make_url("/")), session)
+
+
+@pytest.fixture
+async def sockets(server) -> AsyncIterator[Callable[..., Any]]:
+    """Open real Socket.IO clients to the server under test; all are closed at the end."""
+    from tests.support.sockets import connect
+
+    opened = []
+
+    async def open_socket(token: str | None = None, **kwargs: Any):
+        recorder = await connect(str(server.make_url("/")), token, **kwargs)
+        opened.append(recorder)
+        return recorder
+
+    yield open_socket
+    for recorder in opened:
+        await recorder.close()

@@ -37,6 +37,8 @@ async def login(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     session = request[SESSION]
-    await store.delete_token(session, current_token(request).id)
+    token = current_token(request)
+    await store.delete_token(session, token.id)
     await session.commit()
+    await services(request).control.publish({"type": "revoke", "token_hash": token.token_hash})
     return json_response({"message": "success"})

@@ -1,0 +1,236 @@
+"""The Laravel Echo dialect of Socket.IO: subscribe, unsubscribe, whispers and presence channels.
+
+Wire facts (shared/spec/echo-protocol.md): every server emit is `(channel, data)`; refusals are
+`subscription_error (channel, status)`; presence channels send `presence:subscribed` to the joiner and
+`presence:joining` / `presence:leaving` to the others, once per user however many tabs they have open.
+Whisper refusals (rate or size) are reported to the sender as `whisper_error (channel, {status, message})`.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import socketio
+
+from core.config import GatewayLimits
+from core.services import Services
+from domain.accounts import hash_token
+from gateway import channels
+from gateway.authorizer import ChannelAuthorizer
+from gateway.registry import ChannelRegistry, Member
+from storage.models import Provider
+
+log = logging.getLogger("messenger.gateway")
+
+
+@dataclass(slots=True)
+class Connection:
+    sid: str
+    provider: Provider | None
+    token_hash: str | None
+    cookie: str | None
+    channels: set[str] = field(default_factory=set)
+    # providers already resolved from bearer tokens sent in subscribe payloads, by token hash
+    tokens: dict[str, Provider | None] = field(default_factory=dict)
+    whisper_window: float = 0.0
+    whisper_count: int = 0
+
+
+def _bearer(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    scheme, _, token = value.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def token_from_auth(auth: Any) -> str | None:
+    """`{token}` or Echo's `{headers: {Authorization: "Bearer ..."}}` from the CONNECT packet."""
+    if not isinstance(auth, dict):
+        return None
+    if isinstance(auth.get("token"), str) and auth["token"]:
+        return auth["token"]
+    headers = auth.get("headers")
+    if isinstance(headers, dict):
+        for key, value in headers.items():
+            if isinstance(key, str) and key.lower() == "authorization":
+                return _bearer(value)
+    return None
+
+
+class EchoGateway:
+    def __init__(
+        self, sio: socketio.AsyncServer, svc: Services, registry: ChannelRegistry,
+        authorizer: ChannelAuthorizer, limits: GatewayLimits,
+    ) -> None:
+        self.sio = sio
+        self.svc = svc
+        self.registry = registry
+        self.authorizer = authorizer
+        self.limits = limits
+        self.conns: dict[str, Connection] = {}
+        self.by_provider: dict[str, set[str]] = {}
+        sio.on("connect", self.on_connect)
+        sio.on("disconnect", self.on_disconnect)
+        sio.on("subscribe", self.on_subscribe)
+        sio.on("unsubscribe", self.on_unsubscribe)
+        sio.on("client event", self.on_client_event)
+
+    # -- connection ----------------------------------------------------------------------------------
+    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        token = token_from_auth(auth)
+        provider = await self._provider_for(token) if token else None
+        if provider is not None:
+            open_sockets = self.by_provider.get(provider.id, set())
+            if len(open_sockets) >= self.limits.max_connections_per_user:
+                raise socketio.exceptions.ConnectionRefusedError(
+                    {"message": f"Too many connections: at most {self.limits.max_connections_per_user} per user."}
+                )
+            self.by_provider.setdefault(provider.id, set()).add(sid)
+        conn = Connection(sid, provider, hash_token(token) if token and provider else None, environ.get("HTTP_COOKIE"))
+        if conn.token_hash:
+            conn.tokens[conn.token_hash] = provider
+        self.conns[sid] = conn
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        conn = self.conns.pop(sid, None)
+        if conn is None:
+            return
+        if conn.provider is not None:
+            sids = self.by_provider.get(conn.provider.id)
+            if sids is not None:
+                sids.discard(sid)
+                if not sids:
+                    del self.by_provider[conn.provider.id]
+        for channel in list(conn.channels):
+            await self._leave(conn, channel, disconnecting=True)
+
+    async def _provider_for(self, token: str) -> Provider | None:
+        async with self.svc.db.session() as session:
+            found = await self.svc.accounts.authenticate(session, token)
+        if found is None or self.svc.providers.get(found[0].alias) is None:
+            return None
+        return found[0]
+
+    async def _subscriber(self, conn: Connection, headers: dict[str, Any]) -> Provider | None:
+        """The provider named by the subscribe payload's bearer token, else the connection's."""
+        token = next((_bearer(v) for k, v in headers.items() if isinstance(k, str) and k.lower() == "authorization"), None)
+        if not token:
+            return conn.provider
+        key = hash_token(token)
+        if key not in conn.tokens:
+            conn.tokens[key] = await self._provider_for(token)
+        return conn.tokens[key]
+
+    # -- subscribe / unsubscribe ---------------------------------------------------------------------
+    async def on_subscribe(self, sid: str, payload: Any = None) -> None:
+        conn = self.conns.get(sid)
+        if conn is None or not isinstance(payload, dict):
+            return
+        channel = payload.get("channel")
+        if not channel:
+            return  # Echo ignores a falsy channel, and so do we
+        if not channels.valid_name(channel, self.limits.max_channel_name_length):
+            await self._refuse(sid, channel if isinstance(channel, str) else str(channel)[:200], 400)
+            return
+        if channel in conn.channels:
+            if channels.kind_of(channel) == channels.PRESENCE:
+                await self._send_members(sid, channel)
+            return
+        if len(conn.channels) >= self.limits.max_channels_per_socket:
+            await self._refuse(sid, channel, 429)
+            return
+        member: Member | None = None
+        if channels.is_guarded(channel):
+            auth = payload.get("auth")
+            headers = auth.get("headers") if isinstance(auth, dict) else None
+            headers = headers if isinstance(headers, dict) else {}
+            provider = await self._subscriber(conn, headers)
+            decision = await self.authorizer.authorize(channel, provider, headers, conn.cookie)
+            if not decision.allowed:
+                await self._refuse(sid, channel, decision.status)
+                return
+            member = decision.member
+        if self.conns.get(sid) is not conn or channel in conn.channels:
+            return  # disconnected or subscribed twice while we were authorizing
+        conn.channels.add(channel)
+        await self.sio.enter_room(sid, channel)
+        await self.registry.room_joined(channel)
+        if channels.kind_of(channel) == channels.PRESENCE and member is not None:
+            first = await self.registry.join_presence(channel, sid, member)
+            await self._send_members(sid, channel)
+            if first:
+                await self.sio.emit("presence:joining", (channel, member.wire()), room=channel, skip_sid=sid)
+
+    async def _send_members(self, sid: str, channel: str) -> None:
+        members = [m.wire() for m in await self.registry.members(channel)]
+        await self.sio.emit("presence:subscribed", (channel, members), to=sid)
+
+    async def _refuse(self, sid: str, channel: str, status: int) -> None:
+        await self.sio.emit("subscription_error", (channel, status), to=sid)
+
+    async def on_unsubscribe(self, sid: str, payload: Any = None) -> None:
+        conn = self.conns.get(sid)
+        if conn is None or not isinstance(payload, dict):
+            return
+        channel = payload.get("channel")
+        if isinstance(channel, str) and channel in conn.channels:
+            await self._leave(conn, channel)
+
+    async def _leave(self, conn: Connection, channel: str, disconnecting: bool = False) -> None:
+        conn.channels.discard(channel)
+        if not disconnecting:
+            await self.sio.leave_room(conn.sid, channel)
+        await self.registry.room_left(channel)
+        if channels.kind_of(channel) == channels.PRESENCE:
+            gone = await self.registry.leave_presence(channel, conn.sid)
+            if gone is not None:
+                await self.sio.emit("presence:leaving", (channel, gone.wire()), room=channel, skip_sid=conn.sid)
+
+    async def member_left_elsewhere(self, channel: str, member: Member) -> None:
+        """A dead node's member was removed by this node: tell the channel, once."""
+        await self.sio.emit("presence:leaving", (channel, member.wire()), room=channel)
+
+    # -- whispers ------------------------------------------------------------------------------------
+    async def on_client_event(self, sid: str, payload: Any = None) -> None:
+        conn = self.conns.get(sid)
+        if conn is None:
+            return
+        if isinstance(payload, str):
+            try:
+                payload = orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                return
+        if not isinstance(payload, dict):
+            return
+        channel, event = payload.get("channel"), payload.get("event")
+        if not isinstance(channel, str) or not isinstance(event, str) or not event.startswith("client-"):
+            return
+        if not channels.is_guarded(channel) or channel not in conn.channels:
+            return
+        now = self.svc.clock.monotonic()
+        if now - conn.whisper_window >= 1.0:
+            conn.whisper_window, conn.whisper_count = now, 0
+        conn.whisper_count += 1
+        if conn.whisper_count > self.limits.whispers_per_second:
+            await self.sio.emit("whisper_error", (channel, {
+                "status": 429, "message": f"At most {self.limits.whispers_per_second} whispers per second.",
+            }), to=sid)
+            return
+        await self.sio.emit(event, (channel, payload.get("data")), room=channel, skip_sid=sid)
+
+    # -- instructions from any node ------------------------------------------------------------------
+    async def on_control(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "revoke":
+            token_hash = message.get("token_hash")
+            for conn in list(self.conns.values()):
+                if conn.token_hash == token_hash or token_hash in conn.tokens:
+                    await self.sio.disconnect(conn.sid)
+        elif kind == "evict":
+            channel = message.get("channel")
+            for sid in list(self.by_provider.get(str(message.get("provider_id")), ())):
+                conn = self.conns.get(sid)
+                if conn is not None and channel in conn.channels:
+                    await self._leave(conn, channel)

@@ -1,0 +1,113 @@
+"""Builds the Socket.IO side of the app: server, client manager, registry, bus, broadcast API."""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+import socketio
+from aiohttp import web
+from redis.asyncio import Redis
+
+from core.config import Config
+from core.services import Services
+from gateway.authorizer import ChannelAuthorizer
+from gateway.broadcast_api import BroadcastApi
+from gateway.bus import EventBus
+from gateway.control import LocalControl, RedisControl
+from gateway.echo import EchoGateway
+from gateway.redis_registry import RedisRegistry
+from gateway.redis_subscriber import RedisSubscriber
+from gateway.registry import ChannelRegistry, MemoryRegistry
+
+log = logging.getLogger("messenger.gateway")
+
+
+@dataclass
+class Gateway:
+    sio: socketio.AsyncServer
+    bus: EventBus
+    echo: EchoGateway
+    registry: ChannelRegistry
+    control: LocalControl
+    authorizer: ChannelAuthorizer
+    node_id: str
+    redis: Redis | None = None
+    redis_registry: RedisRegistry | None = None
+    subscriber: RedisSubscriber | None = None
+
+
+GATEWAY = web.AppKey("gateway", Gateway)
+
+
+def build_gateway(app: web.Application, config: Config, svc: Services) -> Gateway:
+    g = config.gateway
+    node_id = uuid.uuid4().hex[:12]
+    redis = Redis.from_url(config.redis_url) if config.redis_url else None
+    manager = (
+        socketio.AsyncRedisManager(config.redis_url, channel="mg:socketio")
+        if config.redis_url else socketio.AsyncManager()
+    )
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        cors_allowed_origins=config.cors_origins,
+        ping_interval=g.ping_interval_seconds,
+        ping_timeout=g.ping_timeout_seconds,
+        max_http_buffer_size=g.limits.max_payload_kb * 1024,
+        async_handlers=False,  # one socket's events are handled in order (subscribe before unsubscribe)
+        logger=False,
+        engineio_logger=False,
+    )
+    sio.attach(app, socketio_path="socket.io")
+    bus = EventBus(sio)
+    authorizer = ChannelAuthorizer(svc, g)
+    registry: ChannelRegistry
+    redis_registry = None
+    if redis is not None:
+        redis_registry = RedisRegistry(
+            redis, node_id, heartbeat_seconds=g.node_heartbeat_seconds, timeout_seconds=g.node_timeout_seconds,
+        )
+        registry = redis_registry
+        control: LocalControl = RedisControl(redis)
+    else:
+        registry = MemoryRegistry()
+        control = LocalControl()
+    echo = EchoGateway(sio, svc, registry, authorizer, g.limits)
+    if redis_registry is not None:
+        redis_registry.on_member_left = echo.member_left_elsewhere
+    control.on_message(echo.on_control)
+    subscriber = RedisSubscriber(redis, g.redis_subscriber.prefix, bus) if redis and g.redis_subscriber.enabled else None
+    gateway = Gateway(sio, bus, echo, registry, control, authorizer, node_id, redis, redis_registry, subscriber)
+    BroadcastApi(g, bus, registry, lambda: len(echo.conns)).routes(app)
+    app[GATEWAY] = gateway
+    svc.bus = bus
+    svc.control = control
+    app.cleanup_ctx.append(_lifecycle)
+    app.on_shutdown.append(_disconnect_everyone)
+    return gateway
+
+
+async def _disconnect_everyone(app: web.Application) -> None:
+    """Close every socket first, so pending long-polls do not hold the shutdown for a ping interval."""
+    await app[GATEWAY].sio.shutdown()
+
+
+async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+    gw = app[GATEWAY]
+    await gw.control.start()
+    if gw.redis_registry is not None:
+        await gw.redis_registry.beat()
+        gw.redis_registry.start()
+    if gw.subscriber is not None:
+        await gw.subscriber.start()
+    yield
+    if gw.subscriber is not None:
+        await gw.subscriber.stop()
+    if gw.redis_registry is not None:
+        await gw.redis_registry.stop()
+    await gw.control.stop()
+    await gw.authorizer.close()
+    if gw.redis is not None:
+        await gw.redis.aclose()
