@@ -85,7 +85,7 @@ class EchoGateway:
             open_sockets = self.by_provider.get(provider.id, set())
             if len(open_sockets) >= self.limits.max_connections_per_user:
                 raise socketio.exceptions.ConnectionRefusedError(
-                    {"message": f"Too many connections: at most {self.limits.max_connections_per_user} per user."}
+                    f"Too many connections: at most {self.limits.max_connections_per_user} per user."
                 )
             self.by_provider.setdefault(provider.id, set()).add(sid)
         conn = Connection(sid, provider, hash_token(token) if token and provider else None, environ.get("HTTP_COOKIE"))
