@@ -168,6 +168,7 @@ class GatewayConfig:
     redis_subscriber: RedisSubscriberConfig = field(default_factory=RedisSubscriberConfig)
     ping_interval_seconds: float = 25.0
     ping_timeout_seconds: float = 20.0
+    redis_prefix: str = "mg:"
     node_heartbeat_seconds: float = 5.0
     node_timeout_seconds: float = 15.0
     limits: GatewayLimits = field(default_factory=GatewayLimits)

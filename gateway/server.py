@@ -46,7 +46,7 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     node_id = uuid.uuid4().hex[:12]
     redis = Redis.from_url(config.redis_url) if config.redis_url else None
     manager = (
-        socketio.AsyncRedisManager(config.redis_url, channel="mg:socketio")
+        socketio.AsyncRedisManager(config.redis_url, channel=f"{g.redis_prefix}socketio")
         if config.redis_url else socketio.AsyncManager()
     )
     sio = socketio.AsyncServer(
@@ -68,9 +68,10 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     if redis is not None:
         redis_registry = RedisRegistry(
             redis, node_id, heartbeat_seconds=g.node_heartbeat_seconds, timeout_seconds=g.node_timeout_seconds,
+            prefix=g.redis_prefix,
         )
         registry = redis_registry
-        control: LocalControl = RedisControl(redis)
+        control: LocalControl = RedisControl(redis, channel=f"{g.redis_prefix}control")
     else:
         registry = MemoryRegistry()
         control = LocalControl()
