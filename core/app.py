@@ -15,7 +15,8 @@ from domain.providers import ProviderRegistry
 from gateway.server import build_gateway
 from presence.engine import PresenceEngine
 from presence.last_active import LastActiveWriter
-from presence.store import MemoryStatusStore
+from presence.backend import MemoryPresenceBackend
+from presence.broadcast import StatusBroadcaster
 from rest.middleware import auth_middleware, body_size_middleware, errors_middleware
 from rest.ratelimit import RateLimiter
 from rest.resources import Resources
@@ -31,10 +32,12 @@ LAST_ACTIVE_WRITER = web.AppKey("last_active_writer", LastActiveWriter)
 def build_services(config: Config, clock: Clock) -> Services:
     providers = ProviderRegistry(config.messenger)
     presence = PresenceEngine(
-        MemoryStatusStore(clock),
+        MemoryPresenceBackend(),
         clock,
         lifetime_minutes=config.messenger.online_status.lifetime_minutes,
         enabled=config.messenger.online_status.enabled,
+        offline_grace_seconds=config.presence.offline_grace_seconds,
+        sweep_interval_seconds=config.presence.sweep_interval_seconds,
     )
     return Services(
         config=config,
@@ -57,10 +60,18 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     )
     svc = build_services(config, clock or SystemClock())
     app[SERVICES] = svc
-    app[LAST_ACTIVE_WRITER] = LastActiveWriter(svc.presence, svc.db)
+    app[LAST_ACTIVE_WRITER] = LastActiveWriter(svc.presence, svc.db, config.presence.last_active_flush_seconds)
     setup_routes(app)
     app.cleanup_ctx.append(_storage_lifecycle)
-    build_gateway(app, config, svc)
+    gateway = build_gateway(app, config, svc)
+    svc.presence.on_change(StatusBroadcaster(svc.db, svc.bus, svc.presence))
+    if gateway.redis is not None:
+        from presence.redis_backend import RedisPresenceBackend
+
+        backend = RedisPresenceBackend(gateway.redis, gateway.node_id, prefix=config.gateway.redis_prefix)
+        svc.presence.backend = backend
+        if gateway.redis_registry is not None:
+            gateway.redis_registry.on_node_gone.append(svc.presence.node_gone)
     return app
 
 
@@ -69,6 +80,8 @@ async def _storage_lifecycle(app: web.Application) -> AsyncIterator[None]:
     await migrate.upgrade(svc.db)
     writer = app[LAST_ACTIVE_WRITER]
     writer.start()
+    svc.presence.start()
     yield
+    await svc.presence.stop()
     await writer.stop()
     await svc.db.dispose()

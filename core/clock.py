@@ -13,6 +13,9 @@ class Clock(Protocol):
     def monotonic(self) -> float:
         """Seconds from an arbitrary origin, never going backwards."""
 
+    def time(self) -> float:
+        """Seconds since the epoch (shared between nodes, unlike monotonic())."""
+
 
 class SystemClock:
     def now(self) -> datetime:
@@ -20,6 +23,9 @@ class SystemClock:
 
     def monotonic(self) -> float:
         return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
 
 
 class ManualClock:
@@ -34,6 +40,9 @@ class ManualClock:
 
     def monotonic(self) -> float:
         return self._mono
+
+    def time(self) -> float:
+        return self._now.replace(tzinfo=timezone.utc).timestamp()
 
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)

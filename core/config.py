@@ -126,6 +126,13 @@ class MessengerConfig:
 
 
 @dataclass(frozen=True)
+class PresenceConfig:
+    offline_grace_seconds: float = 15.0
+    sweep_interval_seconds: float = 1.0
+    last_active_flush_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class LimitsConfig:
     avatar_max_kb: int = 5120
     image_max_pixels: int = 40_000_000
@@ -186,6 +193,7 @@ class Config:
     messenger: MessengerConfig = field(default_factory=MessengerConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     environment: str = "development"
+    presence: PresenceConfig = field(default_factory=PresenceConfig)
     gateway: GatewayConfig = field(default_factory=GatewayConfig)
 
     @property
@@ -368,6 +376,9 @@ def _check_semantics(config: Config) -> None:
         raise ConfigError("database_schema must be letters, digits and underscores, starting with a letter")
     if config.redis_url and not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
+    p = config.presence
+    if p.offline_grace_seconds < 0 or p.sweep_interval_seconds <= 0 or p.last_active_flush_seconds <= 0:
+        raise ConfigError("presence: grace must be >= 0 and the intervals > 0")
     if config.environment not in ("development", "production"):
         raise ConfigError(f"environment must be development or production, got {config.environment!r}")
     for f in dataclasses.fields(config.gateway.limits):

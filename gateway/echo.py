@@ -20,6 +20,7 @@ from domain.accounts import hash_token
 from gateway import channels
 from gateway.authorizer import ChannelAuthorizer
 from gateway.registry import ChannelRegistry, Member
+from storage.accounts import settings_for
 from storage.models import Provider
 
 log = logging.getLogger("messenger.gateway")
@@ -92,19 +93,30 @@ class EchoGateway:
         if conn.token_hash:
             conn.tokens[conn.token_hash] = provider
         self.conns[sid] = conn
+        if provider is not None:
+            await self.svc.presence.socket_opened(provider.id, provider.alias, await self._setting_of(provider))
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         conn = self.conns.pop(sid, None)
         if conn is None:
             return
+        for channel in list(conn.channels):
+            await self._leave(conn, channel, disconnecting=True)
         if conn.provider is not None:
             sids = self.by_provider.get(conn.provider.id)
             if sids is not None:
                 sids.discard(sid)
                 if not sids:
                     del self.by_provider[conn.provider.id]
-        for channel in list(conn.channels):
-            await self._leave(conn, channel, disconnecting=True)
+            await self.svc.presence.socket_closed(conn.provider.id)
+
+    async def _setting_of(self, provider: Provider) -> int:
+        async with self.svc.db.session() as session:
+            settings = await settings_for(
+                session, provider, self.svc.providers.owner_type(provider.alias), self.svc.clock.now()
+            )
+            await session.commit()
+        return int(settings.online_status)
 
     async def _provider_for(self, token: str) -> Provider | None:
         async with self.svc.db.session() as session:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Awaitable, Callable
 
 import orjson
 from redis.asyncio import Redis
 
+from core.clock import Clock, SystemClock
 from gateway.registry import Member, user_key
 
 log = logging.getLogger("messenger.gateway")
@@ -45,8 +45,9 @@ MemberLeft = Callable[[str, Member], Awaitable[None]]
 class RedisRegistry:
     def __init__(
         self, redis: Redis, node_id: str, *, heartbeat_seconds: float, timeout_seconds: float,
-        on_member_left: MemberLeft | None = None, prefix: str = "mg:",
+        on_member_left: MemberLeft | None = None, prefix: str = "mg:", clock: Clock | None = None,
     ) -> None:
+        self.clock = clock or SystemClock()
         self.redis = redis
         self.node_id = node_id
         self.heartbeat_seconds = heartbeat_seconds
@@ -56,6 +57,8 @@ class RedisRegistry:
         self._join = redis.register_script(JOIN)
         self._leave = redis.register_script(LEAVE)
         self._task: asyncio.Task | None = None
+        # called with the id of every node this one reaped (e.g. so presence stops counting its sockets)
+        self.on_node_gone: list[Callable[[str], Awaitable[None]]] = []
 
     # -- keys ----------------------------------------------------------------------------------------
     def _socks(self, channel: str) -> str:
@@ -129,7 +132,7 @@ class RedisRegistry:
     # -- node liveness -------------------------------------------------------------------------------
     async def beat(self) -> None:
         """Say this node is alive, then reap nodes that stopped saying so."""
-        now = time.time()
+        now = self.clock.time()
         await self.redis.zadd(self._nodes, {self.node_id: now + self.timeout_seconds})
         for raw in await self.redis.zrangebyscore(self._nodes, "-inf", now):
             node = raw.decode() if isinstance(raw, bytes) else raw
@@ -149,6 +152,9 @@ class RedisRegistry:
                 if self.on_member_left is not None:
                     await self.on_member_left(channel, member)
         await self.redis.delete(self._node_socks(node), self._node_rooms(node))
+        if node != self.node_id:
+            for callback in self.on_node_gone:
+                await callback(node)
         if entries:
             log.info("removed %d presence sockets of node %s (%d users left)", len(entries), node, left)
         return left

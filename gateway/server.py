@@ -68,7 +68,7 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     if redis is not None:
         redis_registry = RedisRegistry(
             redis, node_id, heartbeat_seconds=g.node_heartbeat_seconds, timeout_seconds=g.node_timeout_seconds,
-            prefix=g.redis_prefix,
+            prefix=g.redis_prefix, clock=svc.clock,
         )
         registry = redis_registry
         control: LocalControl = RedisControl(redis, channel=f"{g.redis_prefix}control")

@@ -1,48 +1,99 @@
-"""The presence rules of spec section 4: heartbeats and the user's own online_status setting."""
+"""The presence engine: heartbeats, live sockets and the online_status setting decide each user's visible
+status; every real change is handed to the listeners (the broadcaster pushes it as `online.status`).
+"""
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import datetime
-from typing import Iterable
+from typing import Awaitable, Callable, Iterable
 
 from core.clock import Clock
-from presence.status import AWAY, OFFLINE, ONLINE
-from presence.store import StatusStore
+from presence.backend import PresenceBackend
+from presence.state import StatusChange, heartbeat_status
+from presence.status import OFFLINE
 
-SETTING_OFFLINE = 0
-SETTING_AWAY = 2
+log = logging.getLogger("messenger.presence")
+Listener = Callable[[StatusChange], Awaitable[None]]
 
 
 class PresenceEngine:
-    def __init__(self, store: StatusStore, clock: Clock, lifetime_minutes: int, enabled: bool = True) -> None:
-        self.store = store
+    def __init__(
+        self, backend: PresenceBackend, clock: Clock, lifetime_minutes: int, enabled: bool = True,
+        offline_grace_seconds: float = 15.0, sweep_interval_seconds: float = 1.0,
+    ) -> None:
+        self.backend = backend
         self.clock = clock
         self.enabled = enabled
         self.lifetime_seconds = lifetime_minutes * 60.0
+        self.grace_seconds = offline_grace_seconds
+        self.sweep_interval = sweep_interval_seconds
+        self._listeners: list[Listener] = []
+        self._sweeper: asyncio.Task | None = None
         # last activity per provider, written to SQL in batches by LastActiveWriter
         self._last_active: dict[str, datetime] = {}
         self._dirty: set[str] = set()
 
-    async def heartbeat(self, provider_id: str, away: bool, setting: int) -> int:
+    def on_change(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    async def _emit(self, change: StatusChange | None) -> None:
+        if change is None:
+            return
+        for listener in self._listeners:
+            try:
+                await listener(change)
+            except Exception:
+                log.exception("status change listener failed for %s", change.provider_id)
+
+    # -- inputs --------------------------------------------------------------------------------------
+    async def heartbeat(self, provider_id: str, alias: str, away: bool, setting: int) -> int:
         """Apply a heartbeat and return the caller's visible status afterwards."""
         if not self.enabled:
             return OFFLINE
-        if setting != SETTING_OFFLINE:
+        status = heartbeat_status(away, setting)
+        if status is not None:
             self.touch(provider_id)
-            status = AWAY if away or setting == SETTING_AWAY else ONLINE
-            await self.store.put(provider_id, status, self.lifetime_seconds)
+        now = self.clock.time()
+        await self._emit(await self.backend.heartbeat(provider_id, alias, setting, status, self.lifetime_seconds, now))
         return await self.status_of(provider_id)
 
-    async def apply_setting(self, provider_id: str, setting: int) -> int:
-        """A changed online_status setting takes effect at once (HEAD behaviour)."""
+    async def apply_setting(self, provider_id: str, alias: str, setting: int) -> int:
+        """A changed online_status setting takes effect (and is pushed) at once."""
         if not self.enabled:
             return OFFLINE
-        if setting == SETTING_OFFLINE:
-            await self.store.delete(provider_id)
-        else:
-            self.touch(provider_id)
-            await self.store.put(provider_id, AWAY if setting == SETTING_AWAY else ONLINE, self.lifetime_seconds)
+        now = self.clock.time()
+        await self._emit(await self.backend.apply_setting(provider_id, alias, setting, self.lifetime_seconds, now))
         return await self.status_of(provider_id)
 
+    async def socket_opened(self, provider_id: str, alias: str, setting: int) -> None:
+        if not self.enabled:
+            return
+        self.touch(provider_id)
+        await self._emit(await self.backend.socket_opened(provider_id, alias, setting, self.clock.time()))
+
+    async def socket_closed(self, provider_id: str) -> None:
+        if not self.enabled:
+            return
+        self.touch(provider_id)
+        await self._emit(await self.backend.socket_closed(provider_id, self.grace_seconds, self.clock.time()))
+
+    async def node_gone(self, node: str) -> None:
+        """Another node died: its sockets stop counting (only backends shared between nodes know nodes)."""
+        gone = getattr(self.backend, "node_gone", None)
+        if gone is None or not self.enabled:
+            return
+        for change in await gone(node, self.grace_seconds, self.clock.time()):
+            await self._emit(change)
+
+    async def sweep(self) -> int:
+        """Settle every user whose heartbeat or grace period ran out; push the changes."""
+        changes = await self.backend.sweep(self.clock.time())
+        for change in changes:
+            await self._emit(change)
+        return len(changes)
+
+    # -- reads ---------------------------------------------------------------------------------------
     async def status_of(self, provider_id: str) -> int:
         return (await self.statuses([provider_id]))[provider_id]
 
@@ -50,8 +101,9 @@ class PresenceEngine:
         ids = list(provider_ids)
         if not self.enabled:
             return {pid: OFFLINE for pid in ids}
-        return await self.store.get_many(ids)
+        return await self.backend.statuses(ids, self.clock.time())
 
+    # -- last active ---------------------------------------------------------------------------------
     def touch(self, provider_id: str) -> None:
         self._last_active[provider_id] = self.clock.now()
         self._dirty.add(provider_id)
@@ -70,3 +122,27 @@ class PresenceEngine:
         for pid, when in dirty.items():
             if self._last_active.get(pid, when) <= when:
                 self._dirty.add(pid)
+
+    # -- sweeper -------------------------------------------------------------------------------------
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_interval)
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("presence sweep failed; retrying")
+
+    def start(self) -> None:
+        if self.enabled and self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="presence-sweeper")
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            try:
+                await self._sweeper
+            except asyncio.CancelledError:
+                pass
+            self._sweeper = None

@@ -106,7 +106,7 @@ async def update_settings(request: web.Request) -> web.Response:
     if changed:
         settings.updated_at = svc.clock.now()
     await session.commit()
-    await svc.presence.apply_setting(me.id, settings.online_status)
+    await svc.presence.apply_setting(me.id, me.alias, int(settings.online_status))
     return json_response(svc.resources.settings(settings, me))
 
 
@@ -118,7 +118,7 @@ async def heartbeat(request: web.Request) -> web.Response:
     away = v.check()["away"]
     session = request[SESSION]
     settings = await store.settings_for(session, me, svc.providers.owner_type(me.alias), svc.clock.now())
-    status = await svc.presence.heartbeat(me.id, away, int(settings.online_status))
+    status = await svc.presence.heartbeat(me.id, me.alias, away, int(settings.online_status))
     kind = svc.providers.get(me.alias)
     counts = await counters(session, me.id, friendable=bool(kind and kind.friendable))
     await session.commit()
