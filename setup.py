@@ -30,6 +30,7 @@ setup(
             "pytest>=8.0",
             "pytest-aiohttp>=1.0.5",
             "pytest-asyncio>=0.23",
+            "pytest-timeout>=2.2",
         ],
     },
 )

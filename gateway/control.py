@@ -41,6 +41,7 @@ class RedisControl(LocalControl):
         self._channel = channel
         self._task: asyncio.Task | None = None
         self._ready = asyncio.Event()
+        self._stopping = False
 
     async def publish(self, message: dict[str, Any]) -> None:
         await self._redis.publish(self._channel, orjson.dumps(message))
@@ -68,13 +69,13 @@ class RedisControl(LocalControl):
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if self._stopping:
+                    return  # redis-py may report our own cancellation as a connection error
                 log.exception("control channel lost; reconnecting")
                 await asyncio.sleep(1)
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await asyncio.wait([self._task], timeout=5)

@@ -7,7 +7,6 @@ which removes the dead node's sockets and reports the users who thereby left.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Awaitable, Callable
 
@@ -15,6 +14,7 @@ import orjson
 from redis.asyncio import Redis
 
 from core.clock import Clock, SystemClock
+from core.tasks import PeriodicTask
 from gateway.registry import Member, user_key
 
 log = logging.getLogger("messenger.gateway")
@@ -56,7 +56,7 @@ class RedisRegistry:
         self.prefix = prefix
         self._join = redis.register_script(JOIN)
         self._leave = redis.register_script(LEAVE)
-        self._task: asyncio.Task | None = None
+        self._task = PeriodicTask("presence-node-heartbeat", heartbeat_seconds, self.beat)
         # called with the id of every node this one reaped (e.g. so presence stops counting its sockets)
         self.on_node_gone: list[Callable[[str], Awaitable[None]]] = []
 
@@ -159,26 +159,11 @@ class RedisRegistry:
             log.info("removed %d presence sockets of node %s (%d users left)", len(entries), node, left)
         return left
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.beat()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("presence node heartbeat failed; retrying")
-            await asyncio.sleep(self.heartbeat_seconds)
-
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="presence-node-heartbeat")
+        self._task.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await self._task.stop()
         try:
             await self.redis.zrem(self._nodes, self.node_id)
             await self.reap(self.node_id)

@@ -22,6 +22,7 @@ class RedisSubscriber:
         self._bus = bus
         self._task: asyncio.Task | None = None
         self._ready = asyncio.Event()
+        self._stopping = False
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen(), name="redis-broadcast-subscriber")
@@ -38,6 +39,8 @@ class RedisSubscriber:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if self._stopping:
+                    return  # redis-py may report our own cancellation as a connection error
                 log.exception("redis broadcast subscriber lost its connection; reconnecting")
                 await asyncio.sleep(1)
 
@@ -59,9 +62,7 @@ class RedisSubscriber:
         )
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await asyncio.wait([self._task], timeout=5)

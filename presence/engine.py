@@ -3,12 +3,12 @@ status; every real change is handed to the listeners (the broadcaster pushes it 
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Awaitable, Callable, Iterable
 
 from core.clock import Clock
+from core.tasks import PeriodicTask
 from presence.backend import PresenceBackend
 from presence.state import StatusChange, heartbeat_status
 from presence.status import OFFLINE
@@ -29,7 +29,7 @@ class PresenceEngine:
         self.grace_seconds = offline_grace_seconds
         self.sweep_interval = sweep_interval_seconds
         self._listeners: list[Listener] = []
-        self._sweeper: asyncio.Task | None = None
+        self._sweeper = PeriodicTask("presence-sweeper", sweep_interval_seconds, self.sweep)
         # last activity per provider, written to SQL in batches by LastActiveWriter
         self._last_active: dict[str, datetime] = {}
         self._dirty: set[str] = set()
@@ -124,25 +124,9 @@ class PresenceEngine:
                 self._dirty.add(pid)
 
     # -- sweeper -------------------------------------------------------------------------------------
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.sweep_interval)
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("presence sweep failed; retrying")
-
     def start(self) -> None:
-        if self.enabled and self._sweeper is None:
-            self._sweeper = asyncio.create_task(self._sweep_forever(), name="presence-sweeper")
+        if self.enabled:
+            self._sweeper.start()
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            try:
-                await self._sweeper
-            except asyncio.CancelledError:
-                pass
-            self._sweeper = None
+        await self._sweeper.stop()

@@ -65,14 +65,19 @@ def config_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def make_server(aiohttp_server, tmp_path: Path, database, clock) -> Callable[..., Any]:
+async def make_server(aiohttp_server, tmp_path: Path, database, clock) -> AsyncIterator[Callable[..., Any]]:
+    from tests.support.sockets import OPEN
+
     async def start(**overrides: Any) -> Any:
         storage = tmp_path / f"storage-{uuid.uuid4().hex[:6]}"
         config = make_config(storage, **database, **overrides)
         app = create_app(config, clock=clock)
         return await aiohttp_server(app)
 
-    return start
+    yield start
+    # close the test's socket clients before the servers go away
+    while OPEN:
+        await OPEN.pop().close()
 
 
 @pytest.fixture

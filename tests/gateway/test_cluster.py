@@ -5,33 +5,28 @@ Node A runs in the test process; node B is a real `python run.py` process so it 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import orjson
 import pytest
-import yaml
 from redis.asyncio import Redis
+
+from core.clock import SystemClock
 
 from tests.support.factories import make_thread
 from tests.support.http import Api
+from tests.support.nodes import node_process
 from tests.support.services import require_redis
 from tests.support.sockets import connect
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = {"Authorization": "Bearer key-one"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture
+def clock():
+    return SystemClock()  # node B runs on real time, so node A must too
 
 
 @pytest.fixture
@@ -58,37 +53,8 @@ async def server(make_server, cluster_settings):
 @pytest.fixture
 async def node_b(server, svc, tmp_path, cluster_settings):
     """A second node: its own process, same database and Redis."""
-    port = free_port()
-    config = {**cluster_settings, "database_url": svc.config.resolved_database_url,
-              "storage_dir": str(tmp_path / "node-b"),
-              "security": {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}}
-    path = tmp_path / "node-b.yaml"
-    path.write_text(yaml.safe_dump(config))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}
-    proc = subprocess.Popen([sys.executable, "run.py", "--config", str(path), "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    import aiohttp
-
-    async with aiohttp.ClientSession() as session:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else "node B exited"
-            try:
-                async with session.get(f"{base}/api/messenger") as resp:
-                    if resp.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            assert time.monotonic() < deadline, "node B did not start"
-            await asyncio.sleep(0.1)
-        yield base, proc, Api(base, session)
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    async with node_process({**cluster_settings, "database_url": svc.config.resolved_database_url}, tmp_path) as node:
+        yield node
 
 
 async def count_in(api: Api, channel: str) -> int:

@@ -7,6 +7,9 @@ from typing import Any
 import socketio
 
 
+OPEN: list["Recorder"] = []  # every client a test opened, closed by the make_server fixture
+
+
 class Recorder:
     """A connected client plus the list of (event, args) it received, with waiting helpers."""
 
@@ -60,12 +63,16 @@ class Recorder:
 
     async def close(self) -> None:
         if self.client.connected:
-            await self.client.disconnect()
+            try:
+                await asyncio.wait_for(self.client.disconnect(), 5)
+            except asyncio.TimeoutError:
+                pass
 
 
 async def connect(base_url: str, token: str | None = None, echo_style: bool = True, transports: list[str] | None = None) -> Recorder:
     client = socketio.AsyncClient(reconnection=False)
     recorder = Recorder(client)
+    OPEN.append(recorder)
     auth: dict[str, Any] | None = None
     if token:
         auth = {"headers": {"Authorization": f"Bearer {token}"}} if echo_style else {"token": token}
