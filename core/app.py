@@ -27,6 +27,7 @@ from storage.files import FileStore
 
 log = logging.getLogger("messenger")
 LAST_ACTIVE_WRITER = web.AppKey("last_active_writer", LastActiveWriter)
+STATUS_BROADCASTER = web.AppKey("status_broadcaster", StatusBroadcaster)
 
 
 def build_services(config: Config, clock: Clock) -> Services:
@@ -64,7 +65,9 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     setup_routes(app)
     app.cleanup_ctx.append(_storage_lifecycle)
     gateway = build_gateway(app, config, svc)
-    svc.presence.on_change(StatusBroadcaster(svc.db, svc.bus, svc.presence))
+    broadcaster = StatusBroadcaster(svc.db, svc.bus, svc.presence)
+    app[STATUS_BROADCASTER] = broadcaster
+    svc.presence.on_change(broadcaster)
     if gateway.redis is not None:
         from presence.redis_backend import RedisPresenceBackend
 
@@ -72,6 +75,7 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
         svc.presence.backend = backend
         if gateway.redis_registry is not None:
             gateway.redis_registry.on_node_gone.append(svc.presence.node_gone)
+    app.cleanup_ctx.append(_presence_lifecycle)  # stops before the gateway closes Redis
     return app
 
 
@@ -80,8 +84,16 @@ async def _storage_lifecycle(app: web.Application) -> AsyncIterator[None]:
     await migrate.upgrade(svc.db)
     writer = app[LAST_ACTIVE_WRITER]
     writer.start()
+    yield
+    await writer.stop()
+    await svc.db.dispose()
+
+
+async def _presence_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    svc = app[SERVICES]
+    broadcaster = app[STATUS_BROADCASTER]
+    broadcaster.start()
     svc.presence.start()
     yield
     await svc.presence.stop()
-    await writer.stop()
-    await svc.db.dispose()
+    await broadcaster.stop()

@@ -1,6 +1,12 @@
-"""Pushes each visible-status change as `online.status` to everyone who should see it (spec issue 4.5)."""
+"""Pushes each visible-status change as `online.status` to everyone who should see it.
+
+Changes are queued and pushed by one worker task: the request (or sweep) that caused a change never waits
+for the audience query, and never needs a second database connection while holding one.
+"""
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from core.jsonio import iso
@@ -13,13 +19,16 @@ from storage.audience import status_audience
 from storage.database import Database
 
 EVENT = "online.status"
+log = logging.getLogger("messenger.presence")
 
 
 class StatusBroadcaster:
-    def __init__(self, db: Database, bus: EventBus, engine: PresenceEngine) -> None:
+    def __init__(self, db: Database, bus: EventBus, engine: PresenceEngine, max_queue: int = 100_000) -> None:
         self._db = db
         self._bus = bus
         self._engine = engine
+        self._queue: asyncio.Queue[StatusChange | None] = asyncio.Queue(max_queue)
+        self._worker: asyncio.Task | None = None
 
     def payload(self, change: StatusChange) -> dict[str, Any]:
         return {
@@ -31,9 +40,36 @@ class StatusBroadcaster:
         }
 
     async def __call__(self, change: StatusChange) -> None:
+        try:
+            self._queue.put_nowait(change)
+        except asyncio.QueueFull:
+            log.error("status push queue is full; dropped the change of %s", change.provider_id)
+
+    async def push(self, change: StatusChange) -> None:
         async with self._db.session() as session:
             audience = await status_audience(session, change.provider_id)
         targets = [provider_channel(alias, pid) for alias, pid in audience.providers]
         targets += [thread_channel(t) for t in audience.group_threads]
         if targets:
             await self._bus.publish(targets, EVENT, self.payload(change))
+
+    async def _work(self) -> None:
+        while (change := await self._queue.get()) is not None:
+            try:
+                await self.push(change)
+            except Exception:
+                log.exception("could not push the status change of %s", change.provider_id)
+
+    def start(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work(), name="status-broadcaster")
+
+    async def stop(self) -> None:
+        """Push what is queued, then stop."""
+        if self._worker is None:
+            return
+        await self._queue.put(None)
+        done, _ = await asyncio.wait([self._worker], timeout=10)
+        if not done:
+            self._worker.cancel()
+        self._worker = None

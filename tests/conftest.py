@@ -65,7 +65,7 @@ def config_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def make_server(aiohttp_server, tmp_path: Path, database, clock) -> AsyncIterator[Callable[..., Any]]:
+async def make_server(database, aiohttp_server, tmp_path: Path, clock) -> AsyncIterator[Callable[..., Any]]:
     from tests.support.sockets import OPEN
 
     async def start(**overrides: Any) -> Any:

@@ -1,0 +1,52 @@
+"""Fan-out: N sockets in one channel (Echo `subscribe`), events through POST /apps/{id}/events.
+
+    python -m bench.fanout [--sockets 1000 5000] [--events 200] [--rate 50] [--quick]
+
+Prints deliveries/s, p50/p99/max publish->receive latency, lost deliveries, and the server's RSS per socket.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+
+from bench.common import APP, LOADGEN, ensure_loadgen, messenger_server, pinned, rss_kb, save, table
+
+COLUMNS = ["sockets", "events", "offered_rate", "received", "lost", "deliveries_per_second", "p50_ms", "p99_ms",
+           "max_ms", "connect_seconds", "rss_mb", "rss_kb_per_socket"]
+
+
+def run_one(sockets: int, events: int, rate: float) -> dict:
+    with messenger_server() as (url, proc):
+        idle_rss = rss_kb(proc.pid)
+        spec = {"url": url, "sockets": sockets, "channel": "bench", "events": events, "rate": rate,
+                "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1}
+        gen = subprocess.Popen(pinned(["node", str(LOADGEN / "fanout.mjs"), json.dumps(spec)], 1),
+                               stdout=subprocess.PIPE, text=True)
+        connected = json.loads(gen.stdout.readline())
+        held_rss = rss_kb(proc.pid)
+        result = json.loads(gen.stdout.readline())
+        gen.wait(timeout=60)
+    result["connect_seconds"] = connected["connect_seconds"]
+    result["rss_mb"] = round(held_rss / 1024, 1)
+    result["rss_kb_per_socket"] = round((held_rss - idle_rss) / sockets, 1)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sockets", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=20.0, help="events published per second")
+    parser.add_argument("--quick", action="store_true", help="smoke mode: 100 sockets, 20 events")
+    args = parser.parse_args()
+    if args.quick:
+        args.sockets, args.events, args.rate = [100], 20, 20.0
+    ensure_loadgen()
+    rows = [run_one(n, args.events, args.rate) for n in args.sockets]
+    print(table(rows, COLUMNS))
+    print(f"results: {save('fanout', rows)}")
+
+
+if __name__ == "__main__":
+    main()
