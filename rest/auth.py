@@ -36,3 +36,9 @@ def current_provider(request: web.Request) -> Provider:
 
 def current_token(request: web.Request) -> AccessToken:
     return request[TOKEN]
+
+
+def socket_id(request: web.Request) -> str | None:
+    """The `X-Socket-ID` Echo adds to the page's own requests: events "to others" skip that socket."""
+    value = request.headers.get("X-Socket-ID", "").strip()
+    return value if 0 < len(value) <= 64 else None
