@@ -1,12 +1,13 @@
 """Instructions for every node (disconnect a revoked token's sockets, evict a user from a channel)."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Awaitable, Callable
 
 import orjson
 from redis.asyncio import Redis
+
+from gateway.redis_listener import RedisListener
 
 log = logging.getLogger("messenger.gateway")
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -39,43 +40,24 @@ class RedisControl(LocalControl):
         super().__init__()
         self._redis = redis
         self._channel = channel
-        self._task: asyncio.Task | None = None
-        self._ready = asyncio.Event()
-        self._stopping = False
+        self._listener = RedisListener(redis, "gateway-control", lambda ps: ps.subscribe(channel), self._receive)
 
     async def publish(self, message: dict[str, Any]) -> None:
         await self._redis.publish(self._channel, orjson.dumps(message))
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._listen(), name="gateway-control")
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
-
-    async def _listen(self) -> None:
-        while True:
+    async def _receive(self, raw: dict[str, Any]) -> None:
+        try:
+            message = orjson.loads(raw["data"])
+        except orjson.JSONDecodeError:
+            return
+        for handler in self._handlers:
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                await pubsub.subscribe(self._channel)
-                self._ready.set()
-                async for raw in pubsub.listen():
-                    try:
-                        message = orjson.loads(raw["data"])
-                    except orjson.JSONDecodeError:
-                        continue
-                    for handler in self._handlers:
-                        try:
-                            await handler(message)
-                        except Exception:
-                            log.exception("control message %s failed", message.get("type"))
-            except asyncio.CancelledError:
-                raise
+                await handler(message)
             except Exception:
-                if self._stopping:
-                    return  # redis-py may report our own cancellation as a connection error
-                log.exception("control channel lost; reconnecting")
-                await asyncio.sleep(1)
+                log.exception("control message %s failed", message.get("type"))
+
+    async def start(self) -> None:
+        await self._listener.start()
 
     async def stop(self) -> None:
-        self._stopping = True
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait([self._task], timeout=5)
+        await self._listener.stop()
