@@ -129,3 +129,21 @@ async def test_default_limit_is_45_per_minute(api):
     me = await api.register()
     statuses = [(await api.get("/api/messenger/search/xy", me.token)).status for _ in range(46)]
     assert statuses[:45] == [200] * 45 and statuses[45] == 429
+
+
+async def test_search_finds_users_without_a_settings_row(api, svc):
+    """RTippin/messenger#48: users who never opened the messenger must still be found."""
+    from sqlalchemy import delete
+
+    from storage.models import MessengerSettings
+
+    me = await api.register()
+    quiet = await api.register("Quiet Person", "quiet@example.net")
+    async with svc.db.session() as session:
+        await session.execute(delete(MessengerSettings).where(MessengerSettings.owner_id == quiet.id))
+        await session.commit()
+    hits = (await api.get("/api/messenger/search/quiet", me.token)).body["data"]
+    assert [h["provider_id"] for h in hits] == [quiet.id]
+    # and their settings row comes back with the defaults on first use
+    settings = await api.get("/api/messenger/settings", quiet.token)
+    assert settings.status == 200 and settings.body["online_status"] == 1
