@@ -40,6 +40,7 @@ class SecurityConfig:
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     min_password_length: int = 8
+    token_cache_seconds: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from core.clock import Clock
 from core.config import SecurityConfig
 from core.errors import ApiError, validation_error
 from domain.providers import ProviderRegistry
+from domain.token_cache import TokenCache
 from storage import accounts as store
 from storage.models import AccessToken, Provider
 
@@ -42,6 +43,7 @@ class Accounts:
         self._min_password = security.min_password_length
         self._providers = providers
         self._clock = clock
+        self.token_cache = TokenCache(security.token_cache_seconds, clock)
         # a valid hash to verify against when the email is unknown, so both paths cost the same
         self._dummy_hash = self._hasher.hash(secrets.token_hex(8))
 
@@ -118,4 +120,10 @@ class Accounts:
     async def authenticate(self, session: AsyncSession, token: str) -> tuple[Provider, AccessToken] | None:
         if not token or len(token) > 512:
             return None
-        return await store.provider_by_token_hash(session, hash_token(token))
+        key = hash_token(token)
+        found = self.token_cache.get(key)
+        if found is None:
+            found = await store.provider_by_token_hash(session, key)
+            if found is not None:
+                self.token_cache.put(key, *found)
+        return found

@@ -40,5 +40,6 @@ async def logout(request: web.Request) -> web.Response:
     token = current_token(request)
     await store.delete_token(session, token.id)
     await session.commit()
+    services(request).accounts.token_cache.drop_token(token.token_hash)
     await services(request).control.publish({"type": "revoke", "token_hash": token.token_hash})
     return json_response({"message": "success"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import BodyPartReader, web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ApiError, validation_error
 from core.jsonio import json_response
@@ -11,6 +12,7 @@ from core.services import Services, services
 from rest.auth import SESSION, current_provider, public
 from storage import accounts as store
 from storage.images import InvalidImage, check_image
+from storage.models import Provider
 
 SIZES = ("sm", "md", "lg")
 CACHE_HEADERS = {"Cache-Control": "public, max-age=86400"}
@@ -28,7 +30,7 @@ async def upload(request: web.Request) -> web.Response:
         raise validation_error({"image": [str(exc)]}) from None
     new_name = await svc.files.save_avatar(me.alias, me.id, data, checked.extension)
     session = request[SESSION]
-    provider = await session.merge(me)
+    provider = await _fresh(session, me)
     old_name = provider.avatar
     provider.avatar = new_name
     provider.updated_at = svc.clock.now()
@@ -40,6 +42,7 @@ async def upload(request: web.Request) -> web.Response:
         raise
     if old_name and old_name != new_name:
         await svc.files.delete_avatar(me.alias, me.id, old_name)
+    await _profile_changed(svc, me.id)
     return json_response(svc.resources.settings(settings, provider))
 
 
@@ -49,7 +52,7 @@ async def remove(request: web.Request) -> web.Response:
         raise ApiError(403, "Avatar removal is currently disabled.")
     me = current_provider(request)
     session = request[SESSION]
-    provider = await session.merge(me)
+    provider = await _fresh(session, me)
     old_name = provider.avatar
     if old_name:
         provider.avatar = None
@@ -58,7 +61,21 @@ async def remove(request: web.Request) -> web.Response:
     await session.commit()
     if old_name:
         await svc.files.delete_avatar(me.alias, me.id, old_name)
+        await _profile_changed(svc, me.id)
     return json_response(svc.resources.settings(settings, provider))
+
+
+async def _fresh(session: AsyncSession, me: Provider) -> Provider:
+    """The caller's row from the database (the authenticated object may be a shared cached copy)."""
+    provider = await session.get(Provider, me.id, populate_existing=True)
+    if provider is None:
+        raise ApiError(401, "Unauthenticated.")
+    return provider
+
+
+async def _profile_changed(svc: Services, provider_id: str) -> None:
+    svc.accounts.token_cache.drop_provider(provider_id)
+    await svc.control.publish({"type": "provider_changed", "provider_id": provider_id})
 
 
 async def render_authenticated(request: web.Request) -> web.StreamResponse:

@@ -120,12 +120,14 @@ async def test_presence_members_span_nodes_and_a_killed_node_leaves(api, svc, se
 
 
 async def test_revoking_a_token_disconnects_its_sockets_on_every_node(api, node_b):
-    base_b, _, _ = node_b
+    base_b, _, api_b = node_b
     me = await api.register()
+    assert (await api_b.get("/api/messenger/settings", me.token)).status == 200  # node B now caches the token
     remote = await connect(base_b, me.token)
     await remote.subscribe(f"private-messenger.user.{me.id}")
     assert (await api.post("/api/auth/logout", me.token)).status == 200
     await remote.wait_for("__disconnect__")
+    assert (await api_b.get("/api/messenger/settings", me.token)).status == 401  # and forgot it
 
 
 async def test_laravel_redis_broadcaster_reaches_clients_once(api, server, node_b, cluster_settings):

@@ -1,7 +1,6 @@
 """The Echo dialect with real python-socketio clients: channels, authorization, presence, whispers."""
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 

@@ -88,3 +88,28 @@ async def test_tokens_are_stored_hashed(api, svc):
         hashes = (await session.execute(select(AccessToken.token_hash).where(AccessToken.provider_id == user.id))).scalars().all()
     assert len(hashes) == 1
     assert user.token not in hashes[0] and len(hashes[0]) == 64
+
+
+async def test_token_cache_expires_and_follows_profile_changes(api, svc, clock):
+    """Checked tokens are remembered for token_cache_seconds; a profile change is seen at once."""
+    import io
+
+    import aiohttp
+    from PIL import Image
+    from sqlalchemy import delete
+
+    user = await api.register()
+    assert (await api.get("/api/messenger/settings", user.token)).status == 200
+    buf = io.BytesIO()
+    Image.new("RGB", (200, 200)).save(buf, format="PNG")
+    form = aiohttp.FormData()
+    form.add_field("image", buf.getvalue(), filename="a.png", content_type="image/png")
+    name = (await api.post("/api/messenger/avatar", user.token, data=form)).body["owner"]["base"]["avatar"]
+    beat = await api.post("/api/messenger/heartbeat", user.token, json={"away": False})
+    assert beat.body["provider"]["base"]["avatar"] == name  # not the cached copy from before the upload
+    # a token removed behind our back (not through logout) stops working when its cache entry expires
+    async with svc.db.session() as session:
+        await session.execute(delete(AccessToken).where(AccessToken.provider_id == user.id))
+        await session.commit()
+    clock.advance(svc.config.security.token_cache_seconds + 1)
+    assert (await api.get("/api/messenger/settings", user.token)).status == 401
