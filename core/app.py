@@ -12,6 +12,7 @@ from core.services import SERVICES, Services
 from domain.accounts import Accounts
 from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
+from domain.settings_cache import SettingsCache
 from gateway.server import build_gateway
 from presence.engine import PresenceEngine
 from presence.last_active import LastActiveWriter
@@ -51,6 +52,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         search_limiter=RateLimiter(config.limits.search_per_minute, 60.0, clock),
         resources=Resources(config.messenger.api_prefix, config.messenger.web_prefix),
         options=ProviderOptions(providers, presence),
+        settings=SettingsCache(providers, clock, config.security.token_cache_seconds),
     )
 
 

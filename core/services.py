@@ -10,6 +10,7 @@ from core.config import Config
 from domain.accounts import Accounts
 from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
+from domain.settings_cache import SettingsCache
 from gateway.bus import EventBus
 from gateway.control import LocalControl
 from presence.engine import PresenceEngine
@@ -31,6 +32,7 @@ class Services:
     search_limiter: RateLimiter
     resources: Resources
     options: ProviderOptions
+    settings: SettingsCache
     # set by the gateway when the app is built (the CLI runs without them)
     bus: EventBus = field(init=False)
     control: LocalControl = field(init=False)

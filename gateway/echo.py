@@ -20,7 +20,6 @@ from domain.accounts import hash_token
 from gateway import channels
 from gateway.authorizer import ChannelAuthorizer
 from gateway.registry import ChannelRegistry, Member
-from storage.accounts import settings_for
 from storage.models import Provider
 
 log = logging.getLogger("messenger.gateway")
@@ -112,9 +111,7 @@ class EchoGateway:
 
     async def _setting_of(self, provider: Provider) -> int:
         async with self.svc.db.session() as session:
-            settings = await settings_for(
-                session, provider, self.svc.providers.owner_type(provider.alias), self.svc.clock.now()
-            )
+            settings = await self.svc.settings.get(session, provider)
             await session.commit()
         return int(settings.online_status)
 

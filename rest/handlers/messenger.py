@@ -85,7 +85,7 @@ async def show_settings(request: web.Request) -> web.Response:
     svc = services(request)
     me = current_provider(request)
     session = request[SESSION]
-    settings = await store.settings_for(session, me, svc.providers.owner_type(me.alias), svc.clock.now())
+    settings = await svc.settings.get(session, me)
     await session.commit()
     return json_response(svc.resources.settings(settings, me))
 
@@ -106,6 +106,8 @@ async def update_settings(request: web.Request) -> web.Response:
     if changed:
         settings.updated_at = svc.clock.now()
     await session.commit()
+    svc.settings.drop(me.id)
+    await svc.control.publish({"type": "settings_changed", "provider_id": me.id})
     await svc.presence.apply_setting(me.id, me.alias, int(settings.online_status))
     return json_response(svc.resources.settings(settings, me))
 
@@ -117,7 +119,7 @@ async def heartbeat(request: web.Request) -> web.Response:
     v.boolean("away")
     away = v.check()["away"]
     session = request[SESSION]
-    settings = await store.settings_for(session, me, svc.providers.owner_type(me.alias), svc.clock.now())
+    settings = await svc.settings.get(session, me)
     status = await svc.presence.heartbeat(me.id, me.alias, away, int(settings.online_status))
     kind = svc.providers.get(me.alias)
     counts = await counters(session, me.id, friendable=bool(kind and kind.friendable))

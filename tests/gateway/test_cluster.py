@@ -151,3 +151,20 @@ async def test_laravel_redis_broadcaster_reaches_clients_once(api, server, node_
     assert sender.received("App\\Events\\Posted") == []  # "toOthers" from Laravel
     for s in (on_a, on_b, sender):
         await s.close()
+
+
+async def test_settings_changed_on_one_node_are_seen_on_the_other(api, node_b):
+    _, _, api_b = node_b
+    me = await api.register()
+    before = await api_b.post("/api/messenger/heartbeat", me.token, json={"away": False})  # B caches the row
+    assert before.body["settings"]["dark_mode"] is True
+    flags = {"message_popups": True, "message_sound": True, "call_ringtone_sound": True, "notify_sound": True}
+    reply = await api.put("/api/messenger/settings", me.token, json={**flags, "dark_mode": False, "online_status": 2})
+    assert reply.status == 200
+    for _ in range(50):
+        after = await api_b.post("/api/messenger/heartbeat", me.token, json={"away": False})
+        if after.body["settings"]["dark_mode"] is False:
+            break
+        await asyncio.sleep(0.05)
+    assert after.body["settings"]["dark_mode"] is False
+    assert after.body["online_status"] == 2  # the new setting (always away) applies on node B too
