@@ -50,6 +50,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         presence=presence,
         files=FileStore(config.storage_path / "files"),
         search_limiter=RateLimiter(config.limits.search_per_minute, 60.0, clock),
+        login_limiter=RateLimiter(config.limits.login_per_minute, 60.0, clock),
         resources=Resources(config.messenger.api_prefix, config.messenger.web_prefix),
         options=ProviderOptions(providers, presence),
         settings=SettingsCache(providers, clock, config.security.token_cache_seconds),

@@ -138,6 +138,7 @@ class LimitsConfig:
     avatar_max_kb: int = 5120
     image_max_pixels: int = 40_000_000
     search_per_minute: int = 45
+    login_per_minute: int = 10
 
 
 @dataclass(frozen=True)

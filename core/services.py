@@ -30,6 +30,7 @@ class Services:
     presence: PresenceEngine
     files: FileStore
     search_limiter: RateLimiter
+    login_limiter: RateLimiter
     resources: Resources
     options: ProviderOptions
     settings: SettingsCache

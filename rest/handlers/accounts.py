@@ -29,6 +29,8 @@ async def register(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     svc = services(request)
     fields = await read_fields(request)
+    email = fields.get("email")
+    svc.login_limiter.enforce(f"{request.remote}|{email.strip().lower() if isinstance(email, str) else ''}")
     async with svc.db.session() as session:
         issued = await svc.accounts.login(session, fields.get("email"), fields.get("password"))
         await session.commit()

@@ -113,3 +113,18 @@ async def test_token_cache_expires_and_follows_profile_changes(api, svc, clock):
         await session.commit()
     clock.advance(svc.config.security.token_cache_seconds + 1)
     assert (await api.get("/api/messenger/settings", user.token)).status == 401
+
+
+async def test_login_attempts_are_limited(api, clock):
+    await api.register("Target", "target@example.com", "the right password")
+    statuses = [(await api.post("/api/auth/login", json={"email": "target@example.com", "password": f"guess {i}"})).status
+                for i in range(11)]
+    assert statuses == [401] * 10 + [429]
+    blocked = await api.post("/api/auth/login", json={"email": "target@example.com", "password": "the right password"})
+    assert blocked.status == 429 and blocked.body == {"message": "Too Many Attempts."}
+    assert int(blocked.headers["Retry-After"]) > 0
+    other = await api.post("/api/auth/login", json={"email": "someone@example.com", "password": "whatever1"})
+    assert other.status == 401  # other accounts are not locked out
+    clock.advance(61)
+    ok = await api.post("/api/auth/login", json={"email": "target@example.com", "password": "the right password"})
+    assert ok.status == 200
