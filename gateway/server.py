@@ -78,9 +78,10 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     echo = EchoGateway(sio, svc, registry, authorizer, g.limits)
     if redis_registry is not None:
         redis_registry.on_member_left = echo.member_left_elsewhere
-    control.on_message(echo.on_control)
+    # caches first: by the time a revoked socket sees its disconnect, the token is already refused
     control.on_message(svc.accounts.token_cache.on_control)
     control.on_message(svc.settings.on_control)
+    control.on_message(echo.on_control)
     subscriber = RedisSubscriber(redis, g.redis_subscriber.prefix, bus) if redis and g.redis_subscriber.enabled else None
     gateway = Gateway(sio, bus, echo, registry, control, authorizer, node_id, redis, redis_registry, subscriber)
     BroadcastApi(g, bus, registry, lambda: len(echo.conns)).routes(app)
