@@ -71,6 +71,24 @@ def messenger_server(extra: dict[str, Any] | None = None) -> Iterator[tuple[str,
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def baseline_server() -> Iterator[tuple[str, subprocess.Popen]]:
+    """bench/baseline/server.py: bare python-socketio + aiohttp, pinned to core 0."""
+    port = free_port()
+    proc = subprocess.Popen(pinned([sys.executable, str(ROOT / "bench" / "baseline" / "server.py"), str(port)], 0),
+                            cwd=ROOT, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/api/messenger", proc)
+        yield url, proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def wait_http(url: str, proc: subprocess.Popen, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -10,14 +10,15 @@ import argparse
 import json
 import subprocess
 
-from bench.common import APP, LOADGEN, ensure_loadgen, messenger_server, pinned, rss_kb, save, table
+from bench.common import APP, LOADGEN, baseline_server, ensure_loadgen, messenger_server, pinned, rss_kb, save, table
 
-COLUMNS = ["sockets", "events", "offered_rate", "received", "lost", "deliveries_per_second", "p50_ms", "p99_ms",
+COLUMNS = ["stack", "sockets", "events", "offered_rate", "received", "lost", "deliveries_per_second", "p50_ms", "p99_ms",
            "max_ms", "connect_seconds", "rss_mb", "rss_kb_per_socket"]
 
 
-def run_one(sockets: int, events: int, rate: float) -> dict:
-    with messenger_server() as (url, proc):
+def run_one(stack: str, sockets: int, events: int, rate: float) -> dict:
+    server = messenger_server() if stack == "ours" else baseline_server()
+    with server as (url, proc):
         idle_rss = rss_kb(proc.pid)
         spec = {"url": url, "sockets": sockets, "channel": "bench", "events": events, "rate": rate,
                 "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1}
@@ -30,7 +31,7 @@ def run_one(sockets: int, events: int, rate: float) -> dict:
     result["connect_seconds"] = connected["connect_seconds"]
     result["rss_mb"] = round(held_rss / 1024, 1)
     result["rss_kb_per_socket"] = round((held_rss - idle_rss) / sockets, 1)
-    return result
+    return {"stack": stack, **result}
 
 
 def main() -> None:
@@ -38,13 +39,19 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20.0, help="events published per second")
-    parser.add_argument("--quick", action="store_true", help="smoke mode: 100 sockets, 20 events")
+    parser.add_argument("--stacks", nargs="+", default=["ours", "baseline"], choices=["ours", "baseline"])
+    parser.add_argument("--quick", action="store_true", help="smoke mode: 100 sockets, 20 events, ours only")
     args = parser.parse_args()
     if args.quick:
-        args.sockets, args.events, args.rate = [100], 20, 20.0
+        args.sockets, args.events, args.rate, args.stacks = [100], 20, 20.0, ["ours"]
     ensure_loadgen()
-    rows = [run_one(n, args.events, args.rate) for n in args.sockets]
+    rows = [run_one(stack, n, args.events, args.rate) for n in args.sockets for stack in args.stacks]
     print(table(rows, COLUMNS))
+    for n in args.sockets:
+        by_stack = {r["stack"]: r for r in rows if r["sockets"] == n}
+        if "ours" in by_stack and "baseline" in by_stack:
+            ratio = by_stack["ours"]["deliveries_per_second"] / max(1, by_stack["baseline"]["deliveries_per_second"])
+            print(f"{n} sockets: deliveries/s us/baseline = {ratio:.2f}x")
     print(f"results: {save('fanout', rows)}")
 
 
