@@ -31,13 +31,12 @@ def _error(status: int, message: str) -> web.Response:
 
 
 class BroadcastApi:
-    def __init__(self, config: GatewayConfig, bus: EventBus, registry: ChannelRegistry, engine_clients: Any) -> None:
+    def __init__(self, config: GatewayConfig, bus: EventBus, registry: ChannelRegistry) -> None:
         self._clients = {c.app_id: c for c in config.clients}
         self._max_age = config.signature_max_age_seconds
         self._limits = config.limits
         self._bus = bus
         self._registry = registry
-        self._engine_clients = engine_clients  # callable -> number of connected sockets on this node
 
     def routes(self, app: web.Application) -> None:
         r = app.router
@@ -146,7 +145,7 @@ class BroadcastApi:
             return denied
         rss = _rss_bytes()
         return json_response({
-            "subscription_count": self._engine_clients(),
+            "subscription_count": await self._registry.connection_count(),
             "uptime": round(time.monotonic() - STARTED, 3),
             "memory_usage": {"rss": rss},
         })

@@ -92,6 +92,7 @@ class EchoGateway:
         if conn.token_hash:
             conn.tokens[conn.token_hash] = provider
         self.conns[sid] = conn
+        await self.registry.connections_changed(1)
         if provider is not None:
             await self.svc.presence.socket_opened(provider.id, provider.alias, await self._setting_of(provider))
 
@@ -99,6 +100,7 @@ class EchoGateway:
         conn = self.conns.pop(sid, None)
         if conn is None:
             return
+        await self.registry.connections_changed(-1)
         for channel in list(conn.channels):
             await self._leave(conn, channel, disconnecting=True)
         if conn.provider is not None:

@@ -129,6 +129,18 @@ class RedisRegistry:
                     totals[channel] = totals.get(channel, 0) + int(count)
         return totals
 
+    async def connections_changed(self, delta: int) -> None:
+        await self.redis.hincrby(self._node_conns, self.node_id, delta)
+
+    async def connection_count(self) -> int:
+        nodes = {n.decode() if isinstance(n, bytes) else n for n in await self.redis.zrange(self._nodes, 0, -1)}
+        counts = await self.redis.hgetall(self._node_conns)
+        return sum(int(c) for n, c in counts.items() if (n.decode() if isinstance(n, bytes) else n) in nodes)
+
+    @property
+    def _node_conns(self) -> str:
+        return f"{self.prefix}conns"
+
     # -- node liveness -------------------------------------------------------------------------------
     async def beat(self) -> None:
         """Say this node is alive, then reap nodes that stopped saying so."""
@@ -152,6 +164,7 @@ class RedisRegistry:
                 if self.on_member_left is not None:
                     await self.on_member_left(channel, member)
         await self.redis.delete(self._node_socks(node), self._node_rooms(node))
+        await self.redis.hdel(self._node_conns, node)
         if node != self.node_id:
             for callback in self.on_node_gone:
                 await callback(node)

@@ -39,12 +39,19 @@ class ChannelRegistry(Protocol):
     async def room_counts(self, prefix: str = "") -> dict[str, int]:
         """Sockets per channel across the cluster, for channels starting with `prefix`."""
 
+    async def connections_changed(self, delta: int) -> None:
+        """This node gained (+1) or lost (-1) a connection."""
+
+    async def connection_count(self) -> int:
+        """Open connections across the cluster."""
+
 
 class MemoryRegistry:
     def __init__(self) -> None:
         self._presence: dict[str, dict[str, tuple[Member, set[str]]]] = {}
         self._sid_user: dict[tuple[str, str], str] = {}
         self._rooms: dict[str, int] = {}
+        self._connections = 0
 
     async def join_presence(self, channel: str, sid: str, member: Member) -> bool:
         if (channel, sid) in self._sid_user:
@@ -88,3 +95,9 @@ class MemoryRegistry:
 
     async def room_counts(self, prefix: str = "") -> dict[str, int]:
         return {name: n for name, n in self._rooms.items() if name.startswith(prefix)}
+
+    async def connections_changed(self, delta: int) -> None:
+        self._connections += delta
+
+    async def connection_count(self) -> int:
+        return self._connections

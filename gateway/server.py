@@ -84,7 +84,7 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     control.on_message(echo.on_control)
     subscriber = RedisSubscriber(redis, g.redis_subscriber.prefix, bus) if redis and g.redis_subscriber.enabled else None
     gateway = Gateway(sio, bus, echo, registry, control, authorizer, node_id, redis, redis_registry, subscriber)
-    BroadcastApi(g, bus, registry, lambda: len(echo.conns)).routes(app)
+    BroadcastApi(g, bus, registry).routes(app)
     app[GATEWAY] = gateway
     svc.bus = bus
     svc.control = control

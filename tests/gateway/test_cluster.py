@@ -78,6 +78,9 @@ async def test_events_cross_nodes_and_except_socket(api, server, node_b):
         await s.subscribe("orders")
     await wait_count(api, "orders", 3)  # the channel API is cluster-wide
     assert await count_in(api_b, "orders") == 3
+    for node_api in (api, api_b):
+        status = await node_api.get("/apps/app1/status", headers=KEY)
+        assert status.body["subscription_count"] == 3  # connections on both nodes
     reply = await api_b.post("/apps/app1/events", headers=KEY,
                              json={"name": "Shipped", "data": {"id": 1}, "channel": "orders", "socket_id": also_a.sid})
     assert reply.status == 200
