@@ -55,19 +55,10 @@ def messenger_server(extra: dict[str, Any] | None = None) -> Iterator[tuple[str,
     for key, value in (extra or {}).items():
         config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
     (workdir / "bench.yaml").write_text(yaml.safe_dump(config))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}
-    proc = subprocess.Popen(pinned([sys.executable, "run.py", "--config", str(workdir / "bench.yaml"), "--port",
-                                    str(port)], 0), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"{url}/api/messenger", proc)
-        yield url, proc
+        with _served([sys.executable, "run.py", "--config", str(workdir / "bench.yaml"), "--port", str(port)], port) as s:
+            yield s
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -75,8 +66,15 @@ def messenger_server(extra: dict[str, Any] | None = None) -> Iterator[tuple[str,
 def baseline_server() -> Iterator[tuple[str, subprocess.Popen]]:
     """bench/baseline/server.py: bare python-socketio + aiohttp, pinned to core 0."""
     port = free_port()
-    proc = subprocess.Popen(pinned([sys.executable, str(ROOT / "bench" / "baseline" / "server.py"), str(port)], 0),
-                            cwd=ROOT, stdout=subprocess.DEVNULL)
+    with _served([sys.executable, str(ROOT / "bench" / "baseline" / "server.py"), str(port)], port) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def _served(cmd: list[str], port: int) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start a server process on core 0, wait until it answers, stop it with SIGTERM afterwards."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}
+    proc = subprocess.Popen(pinned(cmd, 0), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/api/messenger", proc)
