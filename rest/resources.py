@@ -5,7 +5,7 @@ from typing import Any
 
 from core.jsonio import iso
 from presence.status import verbose
-from storage.models import Call, MessengerSettings, Provider, Thread
+from storage.models import Call, Friend, MessengerSettings, PendingFriend, Provider, Thread
 
 SIZES = ("sm", "md", "lg")
 SETTINGS_FLAGS = ("message_popups", "message_sound", "call_ringtone_sound", "notify_sound", "dark_mode")
@@ -138,3 +138,26 @@ class Resources:
         if options is not None:
             data["options"] = options
         return data
+
+    # -- friends -----------------------------------------------------------------------------------
+    def friend(self, row: Friend, party: Provider, options: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "party": self.provider(party, options={**options, "friend_status": 1, "friend_status_verbose": "FRIEND"}),
+            "type_verbose": "FRIEND",
+            "id": row.id, "owner_type": row.owner_type, "owner_id": row.owner_id,
+            "party_type": row.party_type, "party_id": row.party_id,
+            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
+        }
+
+    def friend_request(self, row: PendingFriend, other: Provider, options: dict[str, Any], sent: bool) -> dict[str, Any]:
+        """A request as its sender sees it (`recipient`, status 2) or as its recipient sees it (`sender`, 3)."""
+        status, verbose_name = (2, "SENT_FRIEND_REQUEST") if sent else (3, "PENDING_FRIEND_REQUEST")
+        key = "recipient" if sent else "sender"
+        forced = {**options, "friend_status": status, "friend_status_verbose": verbose_name}
+        return {
+            key: self.provider(other, options=forced),
+            "type_verbose": verbose_name,
+            "id": row.id, "sender_type": row.sender_type, "sender_id": row.sender_id,
+            "recipient_type": row.recipient_type, "recipient_id": row.recipient_id,
+            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
+        }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rest.handlers import accounts, avatars, messenger, search
+from rest.handlers import accounts, avatars, friends, messenger, search
 
 API = "/api/messenger"
 
@@ -27,3 +27,16 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{API}/active-calls", messenger.active_calls)
     r.add_get(f"{API}/images/{{alias}}/{{id}}/{{size}}/{{image}}", avatars.render_authenticated)
     r.add_get("/images/{alias}/{id}/{size}/{image}", avatars.render_public)
+
+    r.add_get(f"{API}/friends", friends.index)
+    r.add_get(f"{API}/friends/sent", friends.sent_index)
+    r.add_post(f"{API}/friends/sent", friends.sent_store)
+    r.add_get(f"{API}/friends/sent/{{sent}}", friends.sent_show)
+    r.add_delete(f"{API}/friends/sent/{{sent}}", friends.sent_destroy)
+    r.add_get(f"{API}/friends/pending", friends.pending_index)
+    r.add_get(f"{API}/friends/pending/{{pending}}", friends.pending_show)
+    r.add_put(f"{API}/friends/pending/{{pending}}", friends.pending_update)
+    r.add_patch(f"{API}/friends/pending/{{pending}}", friends.pending_update)
+    r.add_delete(f"{API}/friends/pending/{{pending}}", friends.pending_destroy)
+    r.add_get(f"{API}/friends/{{friend}}", friends.show)
+    r.add_delete(f"{API}/friends/{{friend}}", friends.destroy)

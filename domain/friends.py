@@ -1,0 +1,89 @@
+"""Friend actions: send, cancel, accept, deny, remove. Each writes, commits, then publishes its event."""
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import ApiError, not_found
+from core.jsonio import iso
+from core.services import Services
+from gateway.channels import provider_channel
+from storage import friends as store
+from storage.accounts import provider_by_id
+from storage.models import Friend, PendingFriend, Provider
+
+
+class FriendActions:
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+
+    async def send(self, session: AsyncSession, me: Provider, recipient_id: str, alias: str) -> tuple[PendingFriend, Provider]:
+        mine = self.svc.providers.get(me.alias)
+        recipient = await provider_by_id(session, recipient_id)
+        if recipient is None or recipient.alias != alias:
+            raise ApiError(404, "Unable to locate the recipient you requested.")
+        if recipient.id == me.id or mine is None or recipient.alias not in mine.can_friend:
+            raise ApiError(403, f"Not authorized to add {recipient.name} as a friend.")
+        if await store.link_exists(session, me.id, recipient.id):
+            raise ApiError(403, f"You are already friends, or a request is pending, with {recipient.name}.")
+        now = self.svc.clock.now()
+        row = PendingFriend(sender_id=me.id, sender_type=self.svc.providers.owner_type(me.alias),
+                            recipient_id=recipient.id, recipient_type=self.svc.providers.owner_type(recipient.alias),
+                            created_at=now, updated_at=now)
+        session.add(row)
+        await session.commit()
+        await self.svc.bus.publish([provider_channel(recipient.alias, recipient.id)], "friend.request", {
+            "sender": self.svc.resources.provider(me), "id": row.id, "sender_id": row.sender_id,
+            "sender_type": row.sender_type, "recipient_id": row.recipient_id, "recipient_type": row.recipient_type,
+            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
+        })
+        return row, recipient
+
+    async def cancel(self, session: AsyncSession, me: Provider, request_id: str) -> Provider:
+        row, recipient = await self._request(session, me, request_id, sent=True)
+        await session.delete(row)
+        await session.commit()
+        await self.svc.bus.publish([provider_channel(recipient.alias, recipient.id)], "friend.cancelled",
+                                   {"pending_friend_id": row.id})
+        return recipient
+
+    async def deny(self, session: AsyncSession, me: Provider, request_id: str) -> Provider:
+        row, sender = await self._request(session, me, request_id, sent=False)
+        await session.delete(row)
+        await session.commit()
+        await self.svc.bus.publish([provider_channel(sender.alias, sender.id)], "friend.denied", {"sent_friend_id": row.id})
+        return sender
+
+    async def accept(self, session: AsyncSession, me: Provider, request_id: str) -> tuple[Friend, Provider]:
+        row, sender = await self._request(session, me, request_id, sent=False)
+        now = self.svc.clock.now()
+        mine = Friend(owner_id=me.id, owner_type=row.recipient_type, party_id=sender.id, party_type=row.sender_type,
+                      created_at=now, updated_at=now)
+        theirs = Friend(owner_id=sender.id, owner_type=row.sender_type, party_id=me.id, party_type=row.recipient_type,
+                        created_at=now, updated_at=now)
+        session.add_all([mine, theirs])
+        await session.delete(row)
+        await session.commit()
+        await self.svc.bus.publish([provider_channel(sender.alias, sender.id)], "friend.approved", {
+            "sender": self.svc.resources.provider(me), "id": theirs.id, "owner_id": theirs.owner_id,
+            "owner_type": theirs.owner_type, "party_id": theirs.party_id, "party_type": theirs.party_type,
+            "created_at": iso(theirs.created_at), "updated_at": iso(theirs.updated_at),
+        })
+        return mine, sender
+
+    async def remove(self, session: AsyncSession, me: Provider, friend_id: str) -> Provider:
+        found = await store.friend_of(session, me.id, friend_id)
+        if found is None:
+            raise not_found("friend")
+        _, party = found
+        theirs = await store.remove_both_directions(session, me.id, party.id)
+        await session.commit()
+        if theirs is not None:
+            await self.svc.bus.publish([provider_channel(party.alias, party.id)], "friend.removed", {"friend_id": theirs.id})
+        return party
+
+    @staticmethod
+    async def _request(session: AsyncSession, me: Provider, request_id: str, sent: bool) -> tuple[PendingFriend, Provider]:
+        found = await store.request_of(session, me.id, request_id, sent)
+        if found is None:
+            raise not_found("friend request")
+        return found
