@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ApiError, not_found
-from core.jsonio import iso
 from core.services import Services
 from gateway.channels import provider_channel
 from storage import friends as store
@@ -31,11 +30,8 @@ class FriendActions:
                             created_at=now, updated_at=now)
         session.add(row)
         await session.commit()
-        await self.svc.bus.publish([provider_channel(recipient.alias, recipient.id)], "friend.request", {
-            "sender": self.svc.resources.provider(me), "id": row.id, "sender_id": row.sender_id,
-            "sender_type": row.sender_type, "recipient_id": row.recipient_id, "recipient_type": row.recipient_type,
-            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
-        })
+        await self.svc.bus.publish([provider_channel(recipient.alias, recipient.id)], "friend.request",
+                                   self.svc.resources.friend_request_event(row, me))
         return row, recipient
 
     async def cancel(self, session: AsyncSession, me: Provider, request_id: str) -> Provider:
@@ -63,11 +59,8 @@ class FriendActions:
         session.add_all([mine, theirs])
         await session.delete(row)
         await session.commit()
-        await self.svc.bus.publish([provider_channel(sender.alias, sender.id)], "friend.approved", {
-            "sender": self.svc.resources.provider(me), "id": theirs.id, "owner_id": theirs.owner_id,
-            "owner_type": theirs.owner_type, "party_id": theirs.party_id, "party_type": theirs.party_type,
-            "created_at": iso(theirs.created_at), "updated_at": iso(theirs.updated_at),
-        })
+        await self.svc.bus.publish([provider_channel(sender.alias, sender.id)], "friend.approved",
+                                   self.svc.resources.friend_approved_event(theirs, me))
         return mine, sender
 
     async def remove(self, session: AsyncSession, me: Provider, friend_id: str) -> Provider:

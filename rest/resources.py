@@ -144,10 +144,38 @@ class Resources:
         return {
             "party": self.provider(party, options={**options, "friend_status": 1, "friend_status_verbose": "FRIEND"}),
             "type_verbose": "FRIEND",
+            **self.friend_columns(row),
+        }
+
+    @staticmethod
+    def friend_columns(row: Friend) -> dict[str, Any]:
+        return {
             "id": row.id, "owner_type": row.owner_type, "owner_id": row.owner_id,
             "party_type": row.party_type, "party_id": row.party_id,
             "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
         }
+
+    @staticmethod
+    def request_columns(row: PendingFriend) -> dict[str, Any]:
+        return {
+            "id": row.id, "sender_type": row.sender_type, "sender_id": row.sender_id,
+            "recipient_type": row.recipient_type, "recipient_id": row.recipient_id,
+            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
+        }
+
+    def friend_request_event(self, row: PendingFriend, sender: Provider) -> dict[str, Any]:
+        """`friend.request` payload: the sender, then the request's columns (spec 5.2 order)."""
+        c = self.request_columns(row)
+        return {"sender": self.provider(sender), "id": c["id"], "sender_id": c["sender_id"],
+                "sender_type": c["sender_type"], "recipient_id": c["recipient_id"],
+                "recipient_type": c["recipient_type"], "created_at": c["created_at"], "updated_at": c["updated_at"]}
+
+    def friend_approved_event(self, row: Friend, accepter: Provider) -> dict[str, Any]:
+        """`friend.approved` payload: the accepter, then the original sender's new friend row."""
+        c = self.friend_columns(row)
+        return {"sender": self.provider(accepter), "id": c["id"], "owner_id": c["owner_id"],
+                "owner_type": c["owner_type"], "party_id": c["party_id"], "party_type": c["party_type"],
+                "created_at": c["created_at"], "updated_at": c["updated_at"]}
 
     def friend_request(self, row: PendingFriend, other: Provider, options: dict[str, Any], sent: bool) -> dict[str, Any]:
         """A request as its sender sees it (`recipient`, status 2) or as its recipient sees it (`sender`, 3)."""
@@ -157,7 +185,5 @@ class Resources:
         return {
             key: self.provider(other, options=forced),
             "type_verbose": verbose_name,
-            "id": row.id, "sender_type": row.sender_type, "sender_id": row.sender_id,
-            "recipient_type": row.recipient_type, "recipient_id": row.recipient_id,
-            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
+            **self.request_columns(row),
         }

@@ -10,6 +10,13 @@ from domain.friends import FriendActions
 from rest.auth import SESSION, current_provider
 from rest.body import read_fields
 from storage import friends as store
+from storage.models import Provider
+
+
+async def _options_for(request: web.Request, provider: Provider) -> dict:
+    """The caller's view (`options`) of one other provider."""
+    svc, me = services(request), current_provider(request)
+    return (await svc.options.for_targets(request[SESSION], me, [provider]))[provider.id]
 
 
 async def index(request: web.Request) -> web.Response:
@@ -24,8 +31,7 @@ async def show(request: web.Request) -> web.Response:
     found = await store.friend_of(session, me.id, request.match_info["friend"])
     if found is None:
         raise not_found("friend")
-    options = await svc.options.for_targets(session, me, [found[1]])
-    return json_response(svc.resources.friend(found[0], found[1], options[found[1].id]))
+    return json_response(svc.resources.friend(found[0], found[1], await _options_for(request, found[1])))
 
 
 async def destroy(request: web.Request) -> web.Response:
@@ -46,8 +52,7 @@ async def _request(request: web.Request, sent: bool, key: str) -> web.Response:
     found = await store.request_of(session, me.id, request.match_info[key], sent)
     if found is None:
         raise not_found("friend request")
-    options = await svc.options.for_targets(session, me, [found[1]])
-    return json_response(svc.resources.friend_request(found[0], found[1], options[found[1].id], sent))
+    return json_response(svc.resources.friend_request(found[0], found[1], await _options_for(request, found[1]), sent))
 
 
 async def sent_index(request: web.Request) -> web.Response:
@@ -68,8 +73,8 @@ async def sent_store(request: web.Request) -> web.Response:
     if errors:
         raise validation_error(errors)
     row, recipient = await FriendActions(svc).send(session, me, fields["recipient_id"], fields["recipient_alias"])
-    options = await svc.options.for_targets(session, me, [recipient])
-    return json_response(svc.resources.friend_request(row, recipient, options[recipient.id], sent=True), status=201)
+    options = await _options_for(request, recipient)
+    return json_response(svc.resources.friend_request(row, recipient, options, sent=True), status=201)
 
 
 async def sent_destroy(request: web.Request) -> web.Response:
@@ -90,8 +95,7 @@ async def pending_update(request: web.Request) -> web.Response:
     svc, me, session = services(request), current_provider(request), request[SESSION]
     await read_fields(request)  # body `{}`; malformed JSON is still refused
     friend, sender = await FriendActions(svc).accept(session, me, request.match_info["pending"])
-    options = await svc.options.for_targets(session, me, [sender])
-    return json_response(svc.resources.friend(friend, sender, options[sender.id]), status=201)
+    return json_response(svc.resources.friend(friend, sender, await _options_for(request, sender)), status=201)
 
 
 async def pending_destroy(request: web.Request) -> web.Response:
