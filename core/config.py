@@ -18,6 +18,10 @@ import yaml
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
 
 
+DOCUMENT_EXTENSIONS = ("csv", "doc", "docx", "json", "pdf", "ppt", "pptx", "rar", "rtf", "txt", "xls", "xlsx", "xml",
+                       "zip", "7z")
+
+
 class ConfigError(Exception):
     """A configuration file or value that cannot be used."""
 
@@ -116,6 +120,7 @@ class MessengerConfig:
     broadcast_driver: str = "default"
     push_notification_driver: str = "default"
     video_driver: str = "janus"
+    message_edits: bool = True
     knocks: KnocksConfig = field(default_factory=KnocksConfig)
     online_status: OnlineStatusConfig = field(default_factory=OnlineStatusConfig)
     calling: CallingConfig = field(default_factory=CallingConfig)
@@ -139,6 +144,10 @@ class LimitsConfig:
     image_max_pixels: int = 40_000_000
     search_per_minute: int = 45
     login_per_minute: int = 10
+    message_max_length: int = 5000
+    message_image_max_kb: int = 5120
+    document_max_kb: int = 10240
+    document_extensions: list[str] = field(default_factory=lambda: list(DOCUMENT_EXTENSIONS))
 
 
 @dataclass(frozen=True)

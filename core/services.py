@@ -31,6 +31,7 @@ class Services:
     files: FileStore
     search_limiter: RateLimiter
     login_limiter: RateLimiter
+    knock_limiter: RateLimiter
     resources: Resources
     options: ProviderOptions
     settings: SettingsCache

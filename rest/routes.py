@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rest.handlers import accounts, avatars, friends, messenger, search
+from rest.handlers import accounts, avatars, friends, messages, messenger, participants, search, threads
 
 API = "/api/messenger"
 
@@ -40,3 +40,63 @@ def setup_routes(app: web.Application) -> None:
     r.add_delete(f"{API}/friends/pending/{{pending}}", friends.pending_destroy)
     r.add_get(f"{API}/friends/{{friend}}", friends.show)
     r.add_delete(f"{API}/friends/{{friend}}", friends.destroy)
+
+    threads_routes(r)
+
+
+def threads_routes(r: web.UrlDispatcher) -> None:
+    T = f"{API}/threads/{{thread}}"
+    r.add_get(f"{API}/threads", threads.index)
+    r.add_get(f"{API}/threads/page/{{thread}}", threads.index)
+    r.add_get(f"{API}/privates", threads.privates)
+    r.add_post(f"{API}/privates", threads.store_private)
+    r.add_get(f"{API}/privates/page/{{private}}", threads.privates)
+    r.add_get(f"{API}/privates/recipient/{{alias}}/{{id}}", threads.locate)
+    r.add_get(f"{API}/groups", threads.groups)
+    r.add_post(f"{API}/groups", threads.store_group)
+    r.add_get(f"{API}/groups/page/{{group}}", threads.groups)
+    r.add_get(T, threads.show)
+    r.add_delete(T, threads.destroy)
+    r.add_get(f"{T}/load", threads.loader)
+    r.add_get(f"{T}/load/{{relations}}", threads.loader)
+    r.add_get(f"{T}/mark-read", threads.mark_read)
+    r.add_get(f"{T}/is-unread", threads.is_unread)
+    r.add_post(f"{T}/knock-knock", threads.knock)
+    r.add_get(f"{T}/check-archive", threads.check_archive)
+    r.add_post(f"{T}/mute", threads.mute)
+    r.add_post(f"{T}/unmute", threads.unmute)
+    r.add_post(f"{T}/leave", threads.leave)
+    r.add_post(f"{T}/approval", threads.approval)
+    r.add_get(f"{T}/settings", threads.settings)
+    r.add_put(f"{T}/settings", threads.update_settings)
+    r.add_post(f"{T}/avatar", threads.update_avatar)
+    r.add_get(f"{T}/avatar/{{size}}/{{image}}", threads.render_avatar)
+    r.add_get(f"{T}/add-participants", threads.add_participants_candidates)
+
+    r.add_get(f"{T}/participants", participants.index)
+    r.add_post(f"{T}/participants", participants.store_participants)
+    r.add_get(f"{T}/participants/page/{{participant}}", participants.index)
+    r.add_get(f"{T}/participants/{{participant}}", participants.show)
+    r.add_put(f"{T}/participants/{{participant}}", participants.update)
+    r.add_patch(f"{T}/participants/{{participant}}", participants.update)
+    r.add_delete(f"{T}/participants/{{participant}}", participants.destroy)
+    r.add_post(f"{T}/participants/{{participant}}/promote", participants.promote)
+    r.add_post(f"{T}/participants/{{participant}}/demote", participants.demote)
+
+    r.add_get(f"{T}/messages", messages.index)
+    r.add_post(f"{T}/messages", messages.store_message)
+    r.add_get(f"{T}/messages/page/{{message}}", messages.index)
+    r.add_get(f"{T}/messages/{{message}}", messages.show)
+    r.add_put(f"{T}/messages/{{message}}", messages.update)
+    r.add_delete(f"{T}/messages/{{message}}", messages.destroy)
+    r.add_get(f"{T}/messages/{{message}}/history", messages.history)
+    r.add_get(f"{T}/logs", messages.logs)
+    r.add_get(f"{T}/logs/page/{{log}}", messages.logs)
+    r.add_get(f"{T}/images", messages.images)
+    r.add_post(f"{T}/images", messages.store_image)
+    r.add_get(f"{T}/images/page/{{image}}", messages.images)
+    r.add_get(f"{T}/gallery/{{message}}/{{size}}/{{image}}", messages.gallery)
+    r.add_get(f"{T}/documents", messages.documents)
+    r.add_post(f"{T}/documents", messages.store_document)
+    r.add_get(f"{T}/documents/page/{{document}}", messages.documents)
+    r.add_get(f"{T}/files/{{message}}/{{file}}", messages.download)

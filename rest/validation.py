@@ -59,6 +59,34 @@ class Validator:
         else:
             self.clean[field] = number
 
+    def string(self, field: str, max_length: int, min_length: int = 0, required: bool = True) -> None:
+        """A non-blank string, kept as given (no trimming)."""
+        value = self.data.get(field)
+        if not _present(value) or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(field, f"The {label(field)} field is required.")
+            return
+        if not isinstance(value, str):
+            self.fail(field, f"The {label(field)} must be a string.")
+        elif len(value) > max_length:
+            self.fail(field, f"The {label(field)} must not be greater than {max_length} characters.")
+        elif len(value) < min_length:
+            self.fail(field, f"The {label(field)} must be at least {min_length} characters.")
+        else:
+            self.clean[field] = value
+
+    def token(self, field: str, max_length: int = 255) -> None:
+        """An optional client-chosen id (a string or a number), echoed back as a string."""
+        value = self.data.get(field)
+        if not _present(value):
+            return
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            self.fail(field, f"The {label(field)} must be a string.")
+        elif len(str(value)) > max_length:
+            self.fail(field, f"The {label(field)} must not be greater than {max_length} characters.")
+        else:
+            self.clean[field] = str(value)
+
     def check(self) -> dict[str, Any]:
         if self.errors:
             raise validation_error(self.errors)

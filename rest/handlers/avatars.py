@@ -1,17 +1,15 @@
 """Provider avatars: upload, removal, and serving the sm/md/lg renditions."""
 from __future__ import annotations
 
-import asyncio
-
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import ApiError, validation_error
+from core.errors import ApiError
 from core.jsonio import json_response
 from core.services import Services, services
 from rest.auth import SESSION, current_provider, public
 from storage import accounts as store
-from storage.images import InvalidImage, check_image
+from rest.uploads import read_image
 from storage.models import Provider
 
 SIZES = ("sm", "md", "lg")
@@ -23,11 +21,7 @@ async def upload(request: web.Request) -> web.Response:
     if not svc.config.messenger.files.provider_avatar_upload:
         raise ApiError(403, "Avatar uploads are currently disabled.")
     me = current_provider(request)
-    data, filename = await _read_image_part(request, svc.config.limits.avatar_max_kb)
-    try:
-        checked = await asyncio.to_thread(check_image, data, filename, svc.config.limits.image_max_pixels)
-    except InvalidImage as exc:
-        raise validation_error({"image": [str(exc)]}) from None
+    data, checked = await read_image(request, "image", svc.config.limits.avatar_max_kb, svc.config.limits.image_max_pixels)
     new_name = await svc.files.save_avatar(me.alias, me.id, data, checked.extension)
     session = request[SESSION]
     provider = await _fresh(session, me)
@@ -99,31 +93,3 @@ def _render(request: web.Request, svc: Services) -> web.StreamResponse:
         kind = svc.providers.get(alias)
         path = svc.files.asset(kind.default_avatar if kind else "image404.png")
     return web.FileResponse(path, headers=CACHE_HEADERS)
-
-
-async def _read_image_part(request: web.Request, max_kb: int) -> tuple[bytes, str | None]:
-    """The bytes of the multipart field `image`, refusing anything over the limit without buffering it all."""
-    if request.content_type != "multipart/form-data":
-        if not request.body_exists or request.content_type in ("application/json", "application/x-www-form-urlencoded"):
-            raise validation_error({"image": ["The image field is required."]})
-        raise ApiError(415, "Unsupported media type: upload the image as multipart/form-data.")
-    limit = max_kb * 1024
-    reader = await request.multipart()
-    while True:
-        part = await reader.next()
-        if part is None:
-            break
-        if not isinstance(part, BodyPartReader) or part.name != "image":
-            continue
-        if part.filename is None:
-            raise validation_error({"image": ["The image must be a file."]})
-        chunks, size = [], 0
-        while chunk := await part.read_chunk(65536):
-            size += len(chunk)
-            if size > limit:
-                raise validation_error({"image": [f"The image must not be greater than {max_kb} kilobytes."]})
-            chunks.append(chunk)
-        if size == 0:
-            raise validation_error({"image": ["The image must be an image."]})
-        return b"".join(chunks), part.filename
-    raise validation_error({"image": ["The image field is required."]})

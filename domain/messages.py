@@ -1,0 +1,90 @@
+"""Message actions: send (text, image, document, system), archive, edit. Write, commit, then publish."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import forbidden
+from core.services import Services
+from domain import thread_rules as rules
+from domain.system_messages import MESSAGE, is_system
+from gateway.channels import provider_channel, thread_channel
+from rest.thread_resources import ThreadResources
+from storage import threads as store
+from storage.models import Message, MessageEdit, Provider, Thread
+from storage.threads import ThreadView
+
+
+@dataclass(frozen=True)
+class Content:
+    type: int
+    body: str
+    temporary_id: str | None = None
+
+
+def new_message(svc: Services, thread: Thread, owner: Provider, message_type: int, body: str) -> Message:
+    now = svc.clock.now()
+    return Message(thread_id=thread.id, owner_id=owner.id, owner_type=svc.providers.owner_type(owner.alias),
+                   type=message_type, body=body, created_at=now, updated_at=now)
+
+
+class MessageActions:
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.shapes = ThreadResources(svc.resources, svc.config.messenger)
+
+    async def send(self, session: AsyncSession, v: ThreadView, me: Provider, content: Content) -> Message:
+        if not rules.can_message(v):
+            raise forbidden("Not authorized to send messages.")
+        message = new_message(self.svc, v.thread, me, content.type, content.body)
+        session.add(message)
+        v.thread.updated_at = message.created_at
+        v.me.last_read = message.created_at  # my own message does not make the thread unread for me
+        await session.commit()
+        await self.publish_new(session, v.thread, message, me, content.temporary_id)
+        return message
+
+    async def add_system(self, session: AsyncSession, thread: Thread, actor: Provider, message_type: int,
+                         body: str) -> Message:
+        """Stage a system message (the caller commits, then calls publish_new)."""
+        message = new_message(self.svc, thread, actor, message_type, body)
+        session.add(message)
+        thread.updated_at = message.created_at
+        return message
+
+    async def publish_new(self, session: AsyncSession, thread: Thread, message: Message, owner: Provider,
+                          temporary_id: str | None = None) -> None:
+        audience = await store.audience(session, thread.id)
+        await self.svc.bus.publish([provider_channel(a, i) for a, i in audience], "new.message",
+                                   self.shapes.message(message, owner, thread, temporary_id))
+
+    async def archive(self, session: AsyncSession, v: ThreadView, message: Message) -> None:
+        if is_system(message.type):
+            raise forbidden("Not authorized to remove that message.")
+        if message.owner_id != v.me.owner_id and not rules.is_admin(v):
+            raise forbidden("Not authorized to remove that message.")
+        if rules.locked(v):
+            raise forbidden("Not authorized to remove that message.")
+        message.deleted_at = self.svc.clock.now()
+        await session.commit()
+        audience = await store.audience(session, v.thread.id)
+        await self.svc.bus.publish([provider_channel(a, i) for a, i in audience], "message.archived",
+                                   {"message_id": message.id, "thread_id": v.thread.id})
+
+    async def edit(self, session: AsyncSession, v: ThreadView, message: Message, owner: Provider, body: str) -> Message:
+        if not self.svc.config.messenger.message_edits:
+            raise forbidden("Editing messages is currently disabled.")
+        if message.type != MESSAGE or message.owner_id != v.me.owner_id or not rules.can_message(v):
+            raise forbidden("Not authorized to edit that message.")
+        if body != message.body:
+            now = self.svc.clock.now()
+            session.add(MessageEdit(message_id=message.id, body=message.body, edited_at=now))
+            message.body = body
+            message.edited = True
+            message.updated_at = now
+            await session.commit()
+            await self.svc.bus.publish([thread_channel(v.thread.id)], "message.edited",
+                                       self.shapes.message(message, owner, v.thread))
+        return message
+
