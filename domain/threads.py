@@ -109,8 +109,9 @@ class ThreadActions:
         self, session: AsyncSession, me: Provider, subject: str, wanted: list[tuple[str, str]],
     ) -> tuple[Thread, Participant, list[dict]]:
         now = self.svc.clock.now()
+        # a new group lets its admins add people and invite at once (the columns default to off)
         thread = Thread(id=new_id(), type=GROUP, subject=subject, image=random.choice(DEFAULT_AVATARS),
-                        created_at=now, updated_at=now)
+                        add_participants=True, invitations=True, created_at=now, updated_at=now)
         session.add(thread)
         await session.flush()
         me_row = self.new_participant(thread.id, me, now, last_read=now, **ADMIN_PERMISSIONS)

@@ -4,35 +4,35 @@ from __future__ import annotations
 import orjson
 from aiohttp import web
 
-from core.errors import validation_error
+from rest.validation import Validator
 
 SKIPPED_HEADER = "X-Skipped-Providers"
 MAX_PROVIDERS = 100
 
 
-def provider_refs(value: object, required: bool = False) -> list[tuple[str, str]]:
-    """`providers: [{alias, id}]` as (alias, id) pairs; 422 naming each malformed item."""
+def provider_refs(v: Validator, required: bool = False) -> list[tuple[str, str]]:
+    """`providers` as (alias, id) pairs; each malformed item is reported on the validator."""
+    value = v.data.get("providers")
     if value is None or value == []:
         if required:
-            raise validation_error({"providers": ["The providers field is required."]})
+            v.fail("providers", "The providers field is required.")
         return []
     if not isinstance(value, list):
-        raise validation_error({"providers": ["The providers must be an array."]})
-    errors: dict[str, list[str]] = {}
+        v.fail("providers", "The providers must be an array.")
+        return []
+    if len(value) > MAX_PROVIDERS:
+        v.fail("providers", f"The providers must not have more than {MAX_PROVIDERS} items.")
+        return []
     refs = []
-    for n, item in enumerate(value[:MAX_PROVIDERS]):
+    for n, item in enumerate(value):
         alias = item.get("alias") if isinstance(item, dict) else None
         pid = item.get("id") if isinstance(item, dict) else None
         if not isinstance(alias, str) or not alias:
-            errors[f"providers.{n}.alias"] = [f"The providers.{n}.alias field is required."]
-        if not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == "":
-            errors[f"providers.{n}.id"] = [f"The providers.{n}.id field is required."]
-        if not errors:
-            refs.append((str(alias), str(pid)))
-    if len(value) > MAX_PROVIDERS:
-        errors["providers"] = [f"The providers must not have more than {MAX_PROVIDERS} items."]
-    if errors:
-        raise validation_error(errors)
+            v.fail(f"providers.{n}.alias", f"The providers.{n}.alias field is required.")
+        elif not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == "":
+            v.fail(f"providers.{n}.id", f"The providers.{n}.id field is required.")
+        else:
+            refs.append((alias, str(pid)))
     return refs
 
 

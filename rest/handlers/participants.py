@@ -68,7 +68,9 @@ async def show(request: web.Request) -> web.Response:
 
 async def store_participants(request: web.Request) -> web.Response:
     svc, me, session, v = await _thread(request)
-    wanted = provider_refs((await read_fields(request)).get("providers"), required=True)
+    validator = Validator(await read_fields(request))
+    wanted = provider_refs(validator, required=True)
+    validator.check()
     rows, skipped = await ParticipantActions(svc).add(session, v, me, wanted)
     return with_skipped(json_response([ThreadResources.participant_row(r) for r in rows]), skipped)
 
