@@ -19,6 +19,17 @@ def public(handler: Callable[..., Any]) -> Callable[..., Any]:
     return handler
 
 
+def guest_allowed(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a handler reachable without a token that still learns who is calling when one is sent."""
+    handler.__dict__["public"] = True
+    handler.__dict__["guest_allowed"] = True
+    return handler
+
+
+def optional_provider(request: web.Request) -> Provider | None:
+    return request.get(PROVIDER)
+
+
 def bearer_token(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")

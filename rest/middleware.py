@@ -51,25 +51,29 @@ async def body_size_middleware(request: web.Request, handler: Handler) -> web.St
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every /api/ route needs a valid bearer token unless its handler is marked @public."""
+    """Every /api/ route needs a valid bearer token unless its handler is marked @public (no session)
+    or @guest_allowed (a session, and the provider when a valid token came with the request)."""
     route_handler = request.match_info.handler
-    needs_auth = request.path.startswith("/api/") and not getattr(route_handler, "public", False)
-    if not needs_auth:
+    is_public = getattr(route_handler, "public", False)
+    guest_allowed = getattr(route_handler, "guest_allowed", False)
+    if not request.path.startswith("/api/") or (is_public and not guest_allowed):
         return await handler(request)
     if request.match_info.http_exception is not None:
         raise request.match_info.http_exception
     token = bearer_token(request)
-    if token is None:
+    if token is None and not guest_allowed:
         raise ApiError(401, "Unauthenticated.")
     svc = request.app[SERVICES]
     async with svc.db.session() as session:
-        found = await svc.accounts.authenticate(session, token)
+        request[SESSION] = session
+        found = await svc.accounts.authenticate(session, token) if token else None
         if found is None:
+            if guest_allowed:
+                return await handler(request)
             raise ApiError(401, "Unauthenticated.")
         provider, access_token = found
         if svc.providers.get(provider.alias) is None:
             raise ApiError(403, "Messenger provider not set or compatible.")
         request[PROVIDER] = provider
         request[TOKEN] = access_token
-        request[SESSION] = session
         return await handler(request)

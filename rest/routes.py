@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rest.handlers import accounts, avatars, friends, messages, messenger, participants, search, threads
+from rest.handlers import accounts, avatars, friends, invites, messages, messenger, participants, search, threads
 
 API = "/api/messenger"
 
@@ -100,3 +100,9 @@ def threads_routes(r: web.UrlDispatcher) -> None:
     r.add_post(f"{T}/documents", messages.store_document)
     r.add_get(f"{T}/documents/page/{{document}}", messages.documents)
     r.add_get(f"{T}/files/{{message}}/{{file}}", messages.download)
+
+    r.add_get(f"{T}/invites", invites.index)
+    r.add_post(f"{T}/invites", invites.store_invite)
+    r.add_delete(f"{T}/invites/{{invite}}", invites.destroy)
+    r.add_get(f"{API}/join/{{code}}", invites.preview)
+    r.add_post(f"{API}/join/{{code}}", invites.join)
