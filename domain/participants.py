@@ -7,7 +7,7 @@ from core.errors import forbidden
 from core.services import Services
 from domain import system_messages as sm
 from domain import thread_rules as rules
-from domain.threads import ADMIN_PERMISSIONS, ThreadActions
+from domain.threads import ADMIN_PERMISSIONS, MEMBER_PERMISSIONS, ThreadActions
 from rest.thread_resources import PERMISSIONS
 from storage import threads as store
 from storage.models import Participant, Provider
@@ -73,11 +73,9 @@ class ParticipantActions:
         if bool(target.admin) == promote:
             raise forbidden("That participant is already an administrator." if promote
                             else "That participant is not an administrator.")
-        if promote:
-            for key, value in ADMIN_PERMISSIONS.items():
-                setattr(target, key, value)
-        else:
-            target.admin = False
+        # promotion grants every permission; demotion returns to a default member's
+        for key, value in (ADMIN_PERMISSIONS if promote else MEMBER_PERMISSIONS).items():
+            setattr(target, key, value)
         target.updated_at = self.svc.clock.now()
         kind = sm.PROMOTED_ADMIN if promote else sm.DEMOTED_ADMIN
         message = await self.messages.add_system(session, v.thread, me, kind, sm.names_body([owner.name]))

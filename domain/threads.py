@@ -23,6 +23,8 @@ from storage.threads import GROUP, PRIVATE, ThreadView
 
 ADMIN_PERMISSIONS = {"admin": True, "send_messages": True, "send_knocks": True, "start_calls": True,
                      "add_participants": True, "manage_invites": True}
+MEMBER_PERMISSIONS = {"admin": False, "send_messages": True, "send_knocks": False, "start_calls": False,
+                      "add_participants": False, "manage_invites": False}
 DEFAULT_AVATARS = tuple(f"{n}.png" for n in range(1, 6))
 
 
