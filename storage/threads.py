@@ -159,3 +159,15 @@ async def audience(session: AsyncSession, thread_id: str, exclude: str | None = 
     if exclude:
         stmt = stmt.where(Provider.id != exclude)
     return [(a, i) for a, i in await session.execute(stmt)]
+
+
+async def thread_counts(session: AsyncSession, thread_id: str) -> tuple[int, int, int]:
+    """(messages, participants, calls) of a thread, in one statement."""
+    row = (await session.execute(select(
+        select(func.count()).select_from(Message)
+        .where(Message.thread_id == thread_id, Message.deleted_at.is_(None)).scalar_subquery(),
+        select(func.count()).select_from(Participant)
+        .where(Participant.thread_id == thread_id, Participant.deleted_at.is_(None)).scalar_subquery(),
+        select(func.count()).select_from(Call).where(Call.thread_id == thread_id).scalar_subquery(),
+    ))).one()
+    return int(row[0]), int(row[1]), int(row[2])

@@ -1,10 +1,11 @@
 """Threads, private and group (spec section 1.2): lists, one thread, the loader, and per-thread actions."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
-from sqlalchemy import func, select
+from aiohttp.typedefs import Handler
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ApiError, forbidden, not_found, validation_error
@@ -25,7 +26,7 @@ from rest.validation import Validator
 from storage import friends as friend_store
 from storage import threads as store
 from storage.accounts import provider_by_id
-from storage.models import Call, Message, Participant, Provider, Thread, new_id
+from storage.models import Call, Participant, Provider, Thread, new_id
 from storage.paging import fetch_page
 from storage.threads import GROUP, PRIVATE, ThreadView
 
@@ -115,62 +116,37 @@ async def calls_page(svc: Services, session: AsyncSession, me: Provider, v: Thre
                           final=page.final, route=f"{svc.config.messenger.api_prefix}/threads/{v.thread.id}/calls")
 
 
-async def destroy(request: web.Request) -> web.Response:
-    svc, me, session, v = await _view(request)
-    await ThreadActions(svc).archive(session, v, me)
-    return json_response({"message": "success"})
-
-
 async def check_archive(request: web.Request) -> web.Response:
     svc, me, session, v = await _view(request)
     ThreadActions.check_archive(v)
     t = v.thread
-    counts = (await session.execute(select(
-        select(func.count()).select_from(Message).where(Message.thread_id == t.id, Message.deleted_at.is_(None))
-        .scalar_subquery(),
-        select(func.count()).select_from(Participant).where(Participant.thread_id == t.id,
-                                                            Participant.deleted_at.is_(None)).scalar_subquery(),
-        select(func.count()).select_from(Call).where(Call.thread_id == t.id).scalar_subquery(),
-    ))).one()
+    messages, participants, calls = await store.thread_counts(session, t.id)
     return json_response({
         "name": svc.resources.thread_name(t, v.recipient), "group": v.group, "created_at": iso(t.created_at),
-        "messages_count": int(counts[0]), "participants_count": int(counts[1]), "calls_count": int(counts[2]),
+        "messages_count": messages, "participants_count": participants, "calls_count": calls,
     })
 
 
-async def mark_read(request: web.Request) -> web.Response:
-    svc, me, session, v = await _view(request)
-    await ThreadActions(svc).mark_read(session, v, me)
-    return json_response({"message": "success"})
+def _success(act: Callable[[ThreadActions, AsyncSession, ThreadView, Provider], Awaitable[None]]) -> Handler:
+    """A route that runs one thread action and answers `{"message": "success"}`."""
+    async def handler(request: web.Request) -> web.Response:
+        svc, me, session, v = await _view(request)
+        await act(ThreadActions(svc), session, v, me)
+        return json_response({"message": "success"})
+    return handler
+
+
+destroy = _success(lambda actions, session, v, me: actions.archive(session, v, me))
+mark_read = _success(lambda actions, session, v, me: actions.mark_read(session, v, me))
+knock = _success(lambda actions, session, v, me: actions.knock(session, v, me))
+mute = _success(lambda actions, session, v, me: actions.set_muted(session, v, True))
+unmute = _success(lambda actions, session, v, me: actions.set_muted(session, v, False))
+leave = _success(lambda actions, session, v, me: actions.leave(session, v, me))
 
 
 async def is_unread(request: web.Request) -> web.Response:
     _, _, _, v = await _view(request)
     return json_response({"unread": rules.unread(v)})
-
-
-async def knock(request: web.Request) -> web.Response:
-    svc, me, session, v = await _view(request)
-    await ThreadActions(svc).knock(session, v, me)
-    return json_response({"message": "success"})
-
-
-async def mute(request: web.Request) -> web.Response:
-    svc, me, session, v = await _view(request)
-    await ThreadActions(svc).set_muted(session, v, True)
-    return json_response({"message": "success"})
-
-
-async def unmute(request: web.Request) -> web.Response:
-    svc, me, session, v = await _view(request)
-    await ThreadActions(svc).set_muted(session, v, False)
-    return json_response({"message": "success"})
-
-
-async def leave(request: web.Request) -> web.Response:
-    svc, me, session, v = await _view(request)
-    await ThreadActions(svc).leave(session, v, me)
-    return json_response({"message": "success"})
 
 
 async def approval(request: web.Request) -> web.Response:
