@@ -9,7 +9,9 @@ from aiohttp import web
 from core.clock import Clock, SystemClock
 from core.config import Config
 from core.services import SERVICES, Services
+from core.tasks import PeriodicTask
 from domain.accounts import Accounts
+from domain.call_checker import CallActivityChecker
 from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
 from domain.settings_cache import SettingsCache
@@ -29,6 +31,7 @@ from storage.files import FileStore
 log = logging.getLogger("messenger")
 LAST_ACTIVE_WRITER = web.AppKey("last_active_writer", LastActiveWriter)
 STATUS_BROADCASTER = web.AppKey("status_broadcaster", StatusBroadcaster)
+CALL_CHECKER = web.AppKey("call_checker", PeriodicTask)
 
 
 def build_services(config: Config, clock: Clock) -> Services:
@@ -82,6 +85,10 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
         if gateway.redis_registry is not None:
             gateway.redis_registry.on_node_gone.append(svc.presence.node_gone)
     app.cleanup_ctx.append(_presence_lifecycle)  # stops before the gateway closes Redis
+    calling = config.messenger.calling
+    checker = CallActivityChecker(svc, calling, gateway.redis, f"{config.gateway.redis_prefix}calls:checker")
+    app[CALL_CHECKER] = PeriodicTask("call activity checker", calling.check_interval_seconds, checker.tick)
+    app.cleanup_ctx.append(_calls_lifecycle)
     return app
 
 
@@ -103,3 +110,10 @@ async def _presence_lifecycle(app: web.Application) -> AsyncIterator[None]:
     yield
     await svc.presence.stop()
     await broadcaster.stop()
+
+
+async def _calls_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    task = app[CALL_CHECKER]
+    task.start()
+    yield
+    await task.stop()

@@ -62,6 +62,9 @@ class OnlineStatusConfig:
 @dataclass(frozen=True)
 class CallingConfig:
     enabled: bool = True
+    ring_timeout_seconds: float = 60.0       # nobody else joined by then: the caller gets call.unanswered
+    heartbeat_timeout_seconds: float = 60.0  # a participant without a call heartbeat for this long is dropped
+    check_interval_seconds: float = 10.0     # how often the activity checker runs (once per cluster)
 
 
 @dataclass(frozen=True)
@@ -370,6 +373,9 @@ def _check_semantics(config: Config) -> None:
             value = getattr(section, f.name)
             if isinstance(value, int) and value < 1:
                 raise ConfigError(f"{f.name} must be at least 1, got {value}")
+    calling = config.messenger.calling
+    if min(calling.ring_timeout_seconds, calling.heartbeat_timeout_seconds, calling.check_interval_seconds) <= 0:
+        raise ConfigError("messenger.calling timeouts and check interval must be greater than 0")
     if config.messenger.online_status.lifetime_minutes < 1:
         raise ConfigError("messenger.online_status.lifetime_minutes must be at least 1")
     if config.messenger.default_provider not in config.messenger.providers:

@@ -64,3 +64,12 @@ def call_channel(call_id: str, thread_id: str) -> str:
 
 def valid_name(channel: object, max_length: int) -> bool:
     return isinstance(channel, str) and 0 < len(channel) <= max_length and bool(VALID_NAME.match(channel))
+
+
+def is_call_channel(channel: str) -> bool:
+    return CALL_PRESENCE.match(channel) is not None
+
+
+def signal_room(channel: str, provider_id: str) -> str:
+    """The room of one participant's sockets on a call channel: targeted WebRTC signalling goes there."""
+    return f"{channel}#{provider_id}"

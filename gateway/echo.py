@@ -59,6 +59,10 @@ def token_from_auth(auth: Any) -> str | None:
     return None
 
 
+SIGNAL_EVENT = "client-signal"
+SIGNAL_TYPES = ("offer", "answer", "candidate")
+
+
 class EchoGateway:
     def __init__(
         self, sio: socketio.AsyncServer, svc: Services, registry: ChannelRegistry,
@@ -167,6 +171,8 @@ class EchoGateway:
             return  # disconnected or subscribed twice while we were authorizing
         conn.channels.add(channel)
         await self.sio.enter_room(sid, channel)
+        if conn.provider is not None and channels.is_call_channel(channel):
+            await self.sio.enter_room(sid, channels.signal_room(channel, conn.provider.id))
         await self.registry.room_joined(channel)
         if channels.kind_of(channel) == channels.PRESENCE and member is not None:
             first = await self.registry.join_presence(channel, sid, member)
@@ -193,6 +199,8 @@ class EchoGateway:
         conn.channels.discard(channel)
         if not disconnecting:
             await self.sio.leave_room(conn.sid, channel)
+            if conn.provider is not None and channels.is_call_channel(channel):
+                await self.sio.leave_room(conn.sid, channels.signal_room(channel, conn.provider.id))
         await self.registry.room_left(channel)
         if channels.kind_of(channel) == channels.PRESENCE:
             gone = await self.registry.leave_presence(channel, conn.sid)
@@ -229,7 +237,23 @@ class EchoGateway:
                 "status": 429, "message": f"At most {self.limits.whispers_per_second} whispers per second.",
             }), to=sid)
             return
+        if event == SIGNAL_EVENT and channels.is_call_channel(channel):
+            await self._relay_signal(conn, channel, payload.get("data"))
+            return
         await self.sio.emit(event, (channel, payload.get("data")), room=channel, skip_sid=sid)
+
+    async def _relay_signal(self, conn: Connection, channel: str, data: Any) -> None:
+        """WebRTC signalling on a call channel goes only to the participant named in `to`, stamped with the
+        sender's id by us (a client cannot pretend to be someone else)."""
+        if conn.provider is None or not isinstance(data, dict) or not isinstance(data.get("to"), str) \
+                or data.get("type") not in SIGNAL_TYPES:
+            await self.sio.emit("whisper_error", (channel, {
+                "status": 422, "message": "client-signal needs {to: provider_id, type: offer|answer|candidate, payload}.",
+            }), to=conn.sid)
+            return
+        relayed = {**data, "from": conn.provider.id}
+        await self.sio.emit(SIGNAL_EVENT, (channel, relayed), room=channels.signal_room(channel, data["to"]),
+                            skip_sid=conn.sid)
 
     # -- instructions from any node ------------------------------------------------------------------
     async def on_control(self, message: dict[str, Any]) -> None:

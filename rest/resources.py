@@ -5,7 +5,7 @@ from typing import Any
 
 from core.jsonio import iso
 from presence.status import verbose
-from storage.models import Call, Friend, MessengerSettings, PendingFriend, Provider, Thread
+from storage.models import Call, CallParticipant, Friend, MessengerSettings, PendingFriend, Provider, Thread
 
 SIZES = ("sm", "md", "lg")
 SETTINGS_FLAGS = ("message_popups", "message_sound", "call_ringtone_sound", "notify_sound", "dark_mode")
@@ -138,6 +138,13 @@ class Resources:
         if options is not None:
             data["options"] = options
         return data
+
+    def call_participant(self, row: CallParticipant, owner: Provider, options: dict[str, Any] | None) -> dict[str, Any]:
+        return {
+            "id": row.id, "call_id": row.call_id, "owner_id": row.owner_id, "owner_type": row.owner_type,
+            "owner": self.provider(owner, options=options),
+            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at), "left_call": iso(row.left_call),
+        }
 
     # -- friends -----------------------------------------------------------------------------------
     def friend(self, row: Friend, party: Provider, options: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rest.handlers import accounts, avatars, friends, invites, messages, messenger, participants, search, threads
+from rest.handlers import accounts, avatars, calls, friends, invites, messages, messenger, participants, search, threads
 
 API = "/api/messenger"
 
@@ -106,3 +106,18 @@ def threads_routes(r: web.UrlDispatcher) -> None:
     r.add_delete(f"{T}/invites/{{invite}}", invites.destroy)
     r.add_get(f"{API}/join/{{code}}", invites.preview)
     r.add_post(f"{API}/join/{{code}}", invites.join)
+
+    C = f"{T}/calls/{{call}}"
+    r.add_get(f"{T}/calls", calls.index)
+    r.add_post(f"{T}/calls", calls.start)
+    r.add_get(f"{T}/calls/page/{{call}}", calls.index)
+    r.add_get(C, calls.show)
+    r.add_post(f"{C}/join", calls.join)
+    r.add_post(f"{C}/leave", calls.leave)
+    r.add_post(f"{C}/end", calls.end)
+    r.add_post(f"{C}/ignore", calls.ignore)
+    r.add_get(f"{C}/heartbeat", calls.heartbeat)
+    r.add_get(f"{C}/participants", calls.participants)
+    r.add_get(f"{C}/participants/{{participant}}", calls.participant)
+    r.add_put(f"{C}/participants/{{participant}}", calls.update_participant)
+    r.add_patch(f"{C}/participants/{{participant}}", calls.update_participant)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.counters import my_thread_ids
@@ -70,3 +71,77 @@ async def active_calls_for(session: AsyncSession, provider_id: str) -> list[Acti
         recipient = others.get(thread.id) if thread.type == 1 else None
         views.append(ActiveCallView(call, thread, owner, recipient, mine.get(call.id), my_rows[thread.id]))
     return views
+
+
+def call_history(thread_id: str) -> Select:
+    return select(Call, Provider).join(Provider, Provider.id == Call.owner_id).where(Call.thread_id == thread_id)
+
+
+async def call_in_thread(session: AsyncSession, thread_id: str, call_id: str) -> tuple[Call, Provider] | None:
+    row = (await session.execute(call_history(thread_id).where(Call.id == call_id))).first()
+    return (row[0], row[1]) if row else None
+
+
+async def my_call_row(session: AsyncSession, call_id: str, owner_id: str) -> CallParticipant | None:
+    row = await session.execute(
+        select(CallParticipant).where(CallParticipant.call_id == call_id, CallParticipant.owner_id == owner_id)
+    )
+    return row.scalar_one_or_none()
+
+
+def call_members(call_id: str) -> Select:
+    return (
+        select(CallParticipant, Provider).join(Provider, Provider.id == CallParticipant.owner_id)
+        .where(CallParticipant.call_id == call_id).order_by(CallParticipant.created_at, CallParticipant.id)
+    )
+
+
+async def call_participants(session: AsyncSession, call_id: str) -> list[tuple[CallParticipant, Provider]]:
+    return [(cp, p) for cp, p in await session.execute(call_members(call_id))]
+
+
+async def members_of_calls(session: AsyncSession, call_ids: list[str]) -> dict[str, list[tuple[CallParticipant, Provider]]]:
+    """Every call participant of many calls, grouped by call, in one statement."""
+    grouped: dict[str, list[tuple[CallParticipant, Provider]]] = {c: [] for c in call_ids}
+    if call_ids:
+        rows = await session.execute(
+            select(CallParticipant, Provider).join(Provider, Provider.id == CallParticipant.owner_id)
+            .where(CallParticipant.call_id.in_(call_ids)).order_by(CallParticipant.created_at, CallParticipant.id)
+        )
+        for cp, p in rows:
+            grouped[cp.call_id].append((cp, p))
+    return grouped
+
+
+async def active_calls_older_than(session: AsyncSession, cutoff: datetime) -> list[tuple[Call, Thread, Provider]]:
+    rows = await session.execute(
+        select(Call, Thread, Provider).join(Thread, Thread.id == Call.thread_id)
+        .join(Provider, Provider.id == Call.owner_id)
+        .where(Call.call_ended.is_(None), Call.created_at <= cutoff)
+    )
+    return [(c, t, p) for c, t, p in rows]
+
+
+async def my_rows(session: AsyncSession, call_ids: list[str], owner_id: str) -> list[CallParticipant]:
+    if not call_ids:
+        return []
+    rows = await session.execute(
+        select(CallParticipant).where(CallParticipant.call_id.in_(call_ids), CallParticipant.owner_id == owner_id)
+    )
+    return list(rows.scalars())
+
+
+async def call_participant_in_call(
+    session: AsyncSession, call_id: str, participant_id: str,
+) -> tuple[CallParticipant, Provider] | None:
+    row = (await session.execute(call_members(call_id).where(CallParticipant.id == participant_id))).first()
+    return (row[0], row[1]) if row else None
+
+
+async def claim_end(session: AsyncSession, call_id: str, now: datetime) -> bool:
+    """Mark the call ended if it still is active; only one of several racing callers gets True."""
+    result = await session.execute(
+        update(Call).where(Call.id == call_id, Call.call_ended.is_(None))
+        .values(call_ended=now, updated_at=now).execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -25,10 +25,10 @@ async def may_join_thread(session: AsyncSession, thread_id: str, provider_id: st
 
 
 async def may_join_call(session: AsyncSession, call_id: str, thread_id: str, provider_id: str) -> bool:
-    """A thread participant who joined the active call at some point and is not kicked."""
+    """A thread participant who is in the active call now (joined, not left, not kicked)."""
     row = (
         await session.execute(
-            select(CallParticipant.kicked)
+            select(CallParticipant.kicked, CallParticipant.left_call)
             .join(Call, Call.id == CallParticipant.call_id)
             .join(Participant, (Participant.thread_id == Call.thread_id) & (Participant.owner_id == provider_id))
             .join(Thread, Thread.id == Call.thread_id)
@@ -42,4 +42,4 @@ async def may_join_call(session: AsyncSession, call_id: str, thread_id: str, pro
             )
         )
     ).first()
-    return row is not None and not row.kicked
+    return row is not None and not row.kicked and row.left_call is None

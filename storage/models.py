@@ -163,7 +163,12 @@ class Call(Base):
     call_ended: Mapped[datetime | None] = _ts(nullable=True)
     created_at: Mapped[datetime] = _ts()
     updated_at: Mapped[datetime] = _ts()
-    __table_args__ = (Index("ix_calls_thread_ended", "thread_id", "call_ended"),)
+    __table_args__ = (
+        Index("ix_calls_thread_ended", "thread_id", "call_ended"),
+        # at most one active call per thread, enforced by the database (two racing starts: one wins)
+        Index("uq_calls_one_active_per_thread", "thread_id", unique=True,
+              sqlite_where=text("call_ended IS NULL"), postgresql_where=text("call_ended IS NULL")),
+    )
 
 
 class CallParticipant(Base):
@@ -174,6 +179,7 @@ class CallParticipant(Base):
     owner_type: Mapped[str] = mapped_column(String(255), nullable=False)
     left_call: Mapped[datetime | None] = _ts(nullable=True)
     kicked: Mapped[bool] = _flag(False)
+    last_heartbeat_at: Mapped[datetime | None] = _ts(nullable=True)  # the activity checker drops stale ones
     created_at: Mapped[datetime] = _ts()
     updated_at: Mapped[datetime] = _ts()
     __table_args__ = (UniqueConstraint("call_id", "owner_id", name="uq_call_participants_call_owner"),)

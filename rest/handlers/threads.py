@@ -5,7 +5,6 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ApiError, forbidden, not_found, validation_error
@@ -15,6 +14,7 @@ from domain import thread_rules as rules
 from domain.threads import DEFAULT_AVATARS, ThreadActions, open_thread
 from rest.auth import SESSION, current_provider
 from rest.body import read_fields
+from rest.handlers import calls as call_routes
 from rest.handlers import messages as message_routes
 from rest.handlers import participants as participant_routes
 from rest.message_content import read_incoming
@@ -26,7 +26,7 @@ from rest.validation import Validator
 from storage import friends as friend_store
 from storage import threads as store
 from storage.accounts import provider_by_id
-from storage.models import Call, Participant, Provider, Thread, new_id
+from storage.models import Participant, Provider, Thread, new_id
 from storage.paging import fetch_page
 from storage.threads import GROUP, PRIVATE, ThreadView
 
@@ -100,20 +100,10 @@ async def loader(request: web.Request) -> web.Response:
     if "messages" in wanted:
         loaded["messages"] = await message_routes.page_of(svc, session, me, v, "messages", None)
     if "calls" in wanted:
-        loaded["calls"] = await calls_page(svc, session, me, v)
+        loaded["calls"] = await call_routes.page_of(svc, session, me, v, None)
     if "mark-read" in wanted:
         await ThreadActions(svc).mark_read(session, v, me)
     return json_response(await Presenter(svc, session, me).thread(v, **loaded))
-
-
-async def calls_page(svc: Services, session: AsyncSession, me: Provider, v: ThreadView) -> dict[str, Any]:
-    """Call history of the thread (the call routes themselves arrive with the calls issue)."""
-    stmt = select(Call, Provider).join(Provider, Provider.id == Call.owner_id).where(Call.thread_id == v.thread.id)
-    per_page = svc.config.messenger.collections.calls_index_count
-    page = await fetch_page(session, stmt, Call.created_at, Call.id, None, per_page)
-    data = [svc.resources.call(c, o, v.thread, v.recipient, None) for c, o in page.items]
-    return index_envelope(data, page_id=None, per_page=per_page, total=await store.count_of(session, stmt),
-                          final=page.final, route=f"{svc.config.messenger.api_prefix}/threads/{v.thread.id}/calls")
 
 
 async def check_archive(request: web.Request) -> web.Response:
