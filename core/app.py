@@ -12,6 +12,7 @@ from core.services import SERVICES, Services
 from core.tasks import PeriodicTask
 from domain.accounts import Accounts
 from domain.call_checker import CallActivityChecker
+from domain.counters_cache import CountersCache
 from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
 from domain.settings_cache import SettingsCache
@@ -60,6 +61,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         resources=Resources(config.messenger.api_prefix, config.messenger.web_prefix),
         options=ProviderOptions(providers, presence),
         settings=SettingsCache(providers, clock, config.security.token_cache_seconds),
+        counters=CountersCache(clock),
     )
 
 

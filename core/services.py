@@ -8,6 +8,7 @@ from aiohttp import web
 from core.clock import Clock
 from core.config import Config
 from domain.accounts import Accounts
+from domain.counters_cache import CountersCache
 from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
 from domain.settings_cache import SettingsCache
@@ -35,6 +36,7 @@ class Services:
     resources: Resources
     options: ProviderOptions
     settings: SettingsCache
+    counters: CountersCache
     # set by the gateway when the app is built (the CLI runs without them)
     bus: EventBus = field(init=False)
     control: LocalControl = field(init=False)

@@ -15,10 +15,10 @@ from core.services import Services
 from domain import system_messages as sm
 from domain import thread_rules as rules
 from domain.messages import MessageActions
+from domain.thread_events import notify_thread
 from gateway.channels import call_channel, provider_channel
 from rest.resources import CALL_TYPES
 from storage import calls as store
-from storage import threads as thread_store
 from storage.accounts import provider_by_id
 from storage.models import Call, CallParticipant, Provider, Thread
 from storage.threads import ThreadView
@@ -78,9 +78,8 @@ class CallActions:
                                updated_at=now, last_heartbeat_at=now)
         session.add(mine)
         await session.commit()
-        audience = await thread_store.audience(session, v.thread.id, exclude=me.id)
-        await self.svc.bus.publish([provider_channel(a, i) for a, i in audience], "incoming.call",
-                                   self.incoming_event(call, v.thread, me))
+        await notify_thread(self.svc, session, v.thread.id, "incoming.call", self.incoming_event(call, v.thread, me),
+                            exclude=me.id, counts_changed=True)
         return call, mine
 
     # -- join, heartbeat, leave --------------------------------------------------------------------------
@@ -159,9 +158,8 @@ class CallActions:
         await session.commit()
         if unanswered is not None:
             await self._to(unanswered, "call.unanswered", self.call_event(call, thread))
-        audience = await thread_store.audience(session, thread.id)
-        await self.svc.bus.publish([provider_channel(a, i) for a, i in audience], "call.ended",
-                                   self.call_event(call, thread))
+        await notify_thread(self.svc, session, thread.id, "call.ended", self.call_event(call, thread),
+                            counts_changed=True)
         for row, _ in members:
             await self._evict(call, row.owner_id)
         if message is not None and owner is not None:

@@ -30,6 +30,7 @@ class FriendActions:
                             created_at=now, updated_at=now)
         session.add(row)
         await session.commit()
+        await self.svc.counters.changed([recipient.id])
         await self.svc.bus.publish([provider_channel(recipient.alias, recipient.id)], "friend.request",
                                    self.svc.resources.friend_request_event(row, me))
         return row, recipient
@@ -38,6 +39,7 @@ class FriendActions:
         row, recipient = await self._request(session, me, request_id, sent=True)
         await session.delete(row)
         await session.commit()
+        await self.svc.counters.changed([recipient.id])
         await self.svc.bus.publish([provider_channel(recipient.alias, recipient.id)], "friend.cancelled",
                                    {"pending_friend_id": row.id})
         return recipient
@@ -46,6 +48,7 @@ class FriendActions:
         row, sender = await self._request(session, me, request_id, sent=False)
         await session.delete(row)
         await session.commit()
+        await self.svc.counters.changed([me.id])
         await self.svc.bus.publish([provider_channel(sender.alias, sender.id)], "friend.denied", {"sent_friend_id": row.id})
         return sender
 
@@ -59,6 +62,7 @@ class FriendActions:
         session.add_all([mine, theirs])
         await session.delete(row)
         await session.commit()
+        await self.svc.counters.changed([me.id])
         await self.svc.bus.publish([provider_channel(sender.alias, sender.id)], "friend.approved",
                                    self.svc.resources.friend_approved_event(theirs, me))
         return mine, sender

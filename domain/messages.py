@@ -9,9 +9,9 @@ from core.errors import forbidden
 from core.services import Services
 from domain import thread_rules as rules
 from domain.system_messages import MESSAGE, is_system
-from gateway.channels import provider_channel, thread_channel
+from domain.thread_events import notify_thread
+from gateway.channels import thread_channel
 from rest.thread_resources import ThreadResources
-from storage import threads as store
 from storage.models import Message, MessageEdit, Provider, Thread
 from storage.threads import ThreadView
 
@@ -55,9 +55,9 @@ class MessageActions:
 
     async def publish_new(self, session: AsyncSession, thread: Thread, message: Message, owner: Provider,
                           temporary_id: str | None = None) -> None:
-        audience = await store.audience(session, thread.id)
-        await self.svc.bus.publish([provider_channel(a, i) for a, i in audience], "new.message",
-                                   self.shapes.message(message, owner, thread, temporary_id))
+        """`new.message` to the thread; a new message changes everyone's unread counters."""
+        await notify_thread(self.svc, session, thread.id, "new.message",
+                            self.shapes.message(message, owner, thread, temporary_id), counts_changed=True)
 
     async def archive(self, session: AsyncSession, v: ThreadView, message: Message) -> None:
         if is_system(message.type):
@@ -68,9 +68,8 @@ class MessageActions:
             raise forbidden("Not authorized to remove that message.")
         message.deleted_at = self.svc.clock.now()
         await session.commit()
-        audience = await store.audience(session, v.thread.id)
-        await self.svc.bus.publish([provider_channel(a, i) for a, i in audience], "message.archived",
-                                   {"message_id": message.id, "thread_id": v.thread.id})
+        await notify_thread(self.svc, session, v.thread.id, "message.archived",
+                            {"message_id": message.id, "thread_id": v.thread.id})
 
     async def edit(self, session: AsyncSession, v: ThreadView, message: Message, owner: Provider, body: str) -> Message:
         if not self.svc.config.messenger.message_edits:

@@ -50,6 +50,7 @@ class ParticipantActions:
         target.deleted_at = self.svc.clock.now()
         message = await self.messages.add_system(session, v.thread, me, sm.PARTICIPANT_REMOVED, sm.names_body([owner.name]))
         await session.commit()
+        await self.svc.counters.changed([owner.id])
         await self.threads.publish_to([(owner.alias, owner.id)], "thread.left", {"thread_id": v.thread.id})
         await self.messages.publish_new(session, v.thread, message, me)
 

@@ -14,6 +14,7 @@ from core.services import Services
 from domain import system_messages as sm
 from domain import thread_rules as rules
 from domain.messages import Content, MessageActions, new_message
+from domain.thread_events import notify_thread
 from gateway.channels import provider_channel, thread_channel
 from rest.thread_resources import ThreadResources
 from storage import threads as store
@@ -87,6 +88,7 @@ class ThreadActions:
         session.add_all([me_row, self.new_participant(thread.id, recipient, now, pending=pending)])
         session.add(new_message(self.svc, thread, me, content.type, content.body))
         await session.commit()
+        await self.svc.counters.changed([me.id, recipient.id])
         await self.publish_to([(recipient.alias, recipient.id)], "new.thread",
                                {"thread": self.shapes.new_thread_stub(thread, pending), "sender": self.svc.resources.provider(me)})
         return thread, me_row
@@ -101,6 +103,7 @@ class ThreadActions:
         else:
             v.thread.deleted_at = now
         await session.commit()
+        await self.svc.counters.changed([me.id] + ([v.recipient.id] if v.recipient else []))
         if v.recipient is not None:
             await self.publish_to([(v.recipient.alias, v.recipient.id)], "thread.approval",
                                    {"thread": {"id": v.thread.id, "approved": approve},
@@ -123,6 +126,7 @@ class ThreadActions:
             session.add(self.new_participant(thread.id, provider, now))
         session.add(new_message(self.svc, thread, me, sm.GROUP_CREATED, subject))
         await session.commit()
+        await self.svc.counters.changed([me.id] + [p.id for p in addable])
         await self.publish_to([(p.alias, p.id) for p in addable], "new.thread",
                                {"thread": self.shapes.new_thread_stub(thread, False), "sender": self.svc.resources.provider(me)})
         return thread, me_row, skipped
@@ -166,8 +170,6 @@ class ThreadActions:
             setattr(t, key, value)
         if not renamed and all(old[k] == clean[k] for k in old):
             return
-        now = self.svc.clock.now()
-        t.updated_at = now
         message = await self.messages.add_system(session, t, me, sm.GROUP_RENAMED, t.subject or "") if renamed else None
         await session.commit()
         await self.svc.bus.publish([thread_channel(t.id)], "thread.settings",
@@ -201,18 +203,18 @@ class ThreadActions:
         v.me.deleted_at = now
         message = await self.messages.add_system(session, v.thread, me, sm.PARTICIPANT_LEFT, "left the group")
         await session.commit()
+        await self.svc.counters.changed([me.id])
         await self.publish_to([(me.alias, me.id)], "thread.left", {"thread_id": v.thread.id})
         await self.messages.publish_new(session, v.thread, message, me)
 
     async def archive(self, session: AsyncSession, v: ThreadView, me: Provider) -> None:
         self.check_archive(v)
-        audience = await store.audience(session, v.thread.id)
-        now = self.svc.clock.now()
         text = "archived the group" if v.group else "archived the conversation"
         await self.messages.add_system(session, v.thread, me, sm.THREAD_ARCHIVED, text)
-        v.thread.deleted_at = now
+        v.thread.deleted_at = self.svc.clock.now()
         await session.commit()
-        await self.publish_to(audience, "thread.archived", {"thread_id": v.thread.id})
+        await notify_thread(self.svc, session, v.thread.id, "thread.archived", {"thread_id": v.thread.id},
+                            counts_changed=True)
 
     @staticmethod
     def check_archive(v: ThreadView) -> None:
@@ -236,6 +238,7 @@ class ThreadActions:
         now = self.svc.clock.now()
         v.me.last_read = now
         await session.commit()
+        await self.svc.counters.changed([me.id])
         await self.publish_to([(me.alias, me.id)], "thread.read",
                                {"thread_id": v.thread.id, "last_read": iso(now)})
 
@@ -247,6 +250,6 @@ class ThreadActions:
         if not decision.allowed:
             raise ApiError(429, f"You can't knock at {name} for another {decision.retry_after} seconds.",
                            headers={"Retry-After": str(decision.retry_after)})
-        audience = await store.audience(session, v.thread.id, exclude=me.id)
-        await self.publish_to(audience, "knock.knock",
-                               {"thread": self.shapes.knock_stub(v.thread), "sender": self.svc.resources.provider(me)})
+        await notify_thread(self.svc, session, v.thread.id, "knock.knock",
+                            {"thread": self.shapes.knock_stub(v.thread), "sender": self.svc.resources.provider(me)},
+                            exclude=me.id)

@@ -81,6 +81,7 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     # caches first: by the time a revoked socket sees its disconnect, the token is already refused
     control.on_message(svc.accounts.token_cache.on_control)
     control.on_message(svc.settings.on_control)
+    control.on_message(svc.counters.on_control)
     control.on_message(echo.on_control)
     subscriber = RedisSubscriber(redis, g.redis_subscriber.prefix, bus) if redis and g.redis_subscriber.enabled else None
     gateway = Gateway(sio, bus, echo, registry, control, authorizer, node_id, redis, redis_registry, subscriber)
@@ -88,6 +89,7 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     app[GATEWAY] = gateway
     svc.bus = bus
     svc.control = control
+    svc.counters.control = control
     app.cleanup_ctx.append(_lifecycle)
     app.on_shutdown.append(_disconnect_everyone)
     return gateway

@@ -55,6 +55,3 @@ async def counters(session: AsyncSession, provider_id: str, friendable: bool) ->
     ).one()
     return Counters(active_calls=int(row[0]), unread_threads=int(row[1]), pending_friends=int(row[2]))
 
-
-async def unread_threads_count(session: AsyncSession, provider_id: str) -> int:
-    return int((await session.execute(unread_threads_query(provider_id))).scalar_one())

@@ -150,15 +150,13 @@ async def thread_members(session: AsyncSession, thread_id: str) -> list[tuple[Pa
     return [(p, o) for p, o in rows]
 
 
-async def audience(session: AsyncSession, thread_id: str, exclude: str | None = None) -> list[tuple[str, str]]:
-    """(alias, id) of every participant who has not muted the thread: who hears its events."""
-    stmt = (
-        select(Provider.alias, Provider.id).join(Participant, Participant.owner_id == Provider.id)
-        .where(Participant.thread_id == thread_id, Participant.deleted_at.is_(None), Participant.muted.is_(False))
+async def members_brief(session: AsyncSession, thread_id: str) -> list[tuple[str, str, bool]]:
+    """(alias, id, muted) of every live participant: who hears the thread's events, and whose counters change."""
+    rows = await session.execute(
+        select(Provider.alias, Provider.id, Participant.muted).join(Participant, Participant.owner_id == Provider.id)
+        .where(Participant.thread_id == thread_id, Participant.deleted_at.is_(None))
     )
-    if exclude:
-        stmt = stmt.where(Provider.id != exclude)
-    return [(a, i) for a, i in await session.execute(stmt)]
+    return [(a, i, bool(m)) for a, i, m in rows]
 
 
 async def thread_counts(session: AsyncSession, thread_id: str) -> tuple[int, int, int]:

@@ -15,7 +15,6 @@ from rest.resources import SETTINGS_FLAGS
 from rest.validation import Validator
 from storage import accounts as store
 from storage.calls import active_calls_for
-from storage.counters import counters, unread_threads_count
 
 
 @public
@@ -122,7 +121,7 @@ async def heartbeat(request: web.Request) -> web.Response:
     settings = await svc.settings.get(session, me)
     status = await svc.presence.heartbeat(me.id, me.alias, away, int(settings.online_status))
     kind = svc.providers.get(me.alias)
-    counts = await counters(session, me.id, friendable=bool(kind and kind.friendable))
+    counts = await svc.counters.get(session, me.id, friendable=bool(kind and kind.friendable))
     await session.commit()
     return json_response(
         svc.resources.heartbeat(me, settings, status, counts.active_calls, counts.unread_threads, counts.pending_friends)
@@ -130,8 +129,10 @@ async def heartbeat(request: web.Request) -> web.Response:
 
 
 async def unread_count(request: web.Request) -> web.Response:
-    me = current_provider(request)
-    return json_response({"unread_threads_count": await unread_threads_count(request[SESSION], me.id)})
+    svc, me = services(request), current_provider(request)
+    kind = svc.providers.get(me.alias)
+    counts = await svc.counters.get(request[SESSION], me.id, friendable=bool(kind and kind.friendable))
+    return json_response({"unread_threads_count": counts.unread_threads})
 
 
 async def active_calls(request: web.Request) -> web.Response:

@@ -135,3 +135,23 @@ async def test_the_checker_acts_once_per_cluster(make_server, redis_settings, cl
         logs = (await api_b.get(f"{API}/threads/{g['id']}/logs", owner.token)).body["data"]
         assert [m["type"] for m in logs].count(90) == 1
 
+
+
+async def test_counters_cached_on_one_node_follow_changes_made_on_another(make_server, redis_settings):
+    node_a = await make_server(**redis_settings)
+    node_b = await make_server(**redis_settings)
+    async with aiohttp.ClientSession() as http:
+        api_a = Api(str(node_a.make_url("/")), http)
+        api_b = Api(str(node_b.make_url("/")), http)
+        owner = await api_a.register()
+        member = await api_a.register()
+        g = await group(api_a, node_a.app[SERVICES], owner, [member])
+        beat = {"away": False}
+        assert (await api_a.post(f"{API}/heartbeat", member.token, json=beat)).body["active_calls_count"] == 0
+        await start_call(api_b, owner, g)  # on the other node
+        for _ in range(50):  # the drop travels over Redis pub/sub
+            counts = (await api_a.post(f"{API}/heartbeat", member.token, json=beat)).body
+            if counts["active_calls_count"] == 1:
+                break
+            await asyncio.sleep(0.02)
+        assert counts["active_calls_count"] == 1

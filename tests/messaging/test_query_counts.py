@@ -84,3 +84,36 @@ async def test_sending_a_message_is_bounded(api, svc, clock):
         assert (await api.post(path, owner.token, json={"message": "hello"})).status == 201
     assert len(statements) <= 6, statements
     print(f"\nmessage send to 11 members: {len(statements)} statements")
+
+
+async def test_heartbeat_runs_no_sql_and_its_counters_follow_every_change(api, svc, clock):
+    me = await api.register()
+    friend = await api.register()
+    await make_friends(svc, me.id, friend.id)
+    thread = await private_thread(api, friend, me, "hello")
+    beat = f"{API}/heartbeat"
+    first = (await api.post(beat, me.token, json={"away": False})).body
+    assert (first["unread_threads_count"], first["active_calls_count"], first["pending_friends_count"]) == (1, 0, 0)
+    with counting(svc) as statements:
+        again = (await api.post(beat, me.token, json={"away": True})).body
+    assert statements == [] and again["unread_threads_count"] == 1
+    print("\nheartbeat: 0 statements on the common path")
+
+    clock.advance(1)
+    await api.get(f"{API}/threads/{thread['id']}/mark-read", me.token)
+    assert (await api.post(beat, me.token, json={"away": False})).body["unread_threads_count"] == 0
+    clock.advance(1)
+    await api.post(f"{API}/threads/{thread['id']}/messages", friend.token, json={"message": "again"})
+    assert (await api.post(beat, me.token, json={"away": False})).body["unread_threads_count"] == 1
+    call = (await api.post(f"{API}/threads/{thread['id']}/calls", friend.token, json={})).body
+    assert (await api.post(beat, me.token, json={"away": False})).body["active_calls_count"] == 1
+    await api.post(f"{API}/threads/{thread['id']}/calls/{call['id']}/end", friend.token)
+    assert (await api.post(beat, me.token, json={"away": False})).body["active_calls_count"] == 0
+    stranger = await api.register()
+    request = (await api.post(f"{API}/friends/sent", stranger.token,
+                              json={"recipient_id": me.id, "recipient_alias": "user"})).body
+    assert (await api.post(beat, me.token, json={"away": False})).body["pending_friends_count"] == 1
+    await api.delete(f"{API}/friends/sent/{request['id']}", stranger.token)
+    assert (await api.post(beat, me.token, json={"away": False})).body["pending_friends_count"] == 0
+    await api.delete(f"{API}/threads/{thread['id']}", friend.token)
+    assert (await api.post(beat, me.token, json={"away": False})).body["unread_threads_count"] == 0

@@ -1,0 +1,61 @@
+"""The heartbeat's three counters (active calls, unread threads, pending friends) remembered per provider, so the
+common heartbeat runs no SQL at all.
+
+Entries live long (users beat every ~2 minutes) and are dropped exactly when something they count may have
+changed: every action that touches a thread, a call or a friend request calls `changed(ids)`, which drops the
+entries here and, through the control channel, on every other node. A lookup that raced with a drop does not
+store its (possibly stale) result.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from gateway.control import LocalControl
+from storage.counters import Counters, counters
+
+
+class CountersCache:
+    def __init__(self, clock: Clock, ttl_seconds: float = 600.0, max_entries: int = 200_000) -> None:
+        self._clock = clock
+        self.ttl = ttl_seconds
+        self._max = max_entries
+        self._entries: dict[str, tuple[Counters, float]] = {}
+        self._epoch = 0  # bumped by every drop
+        self.control: LocalControl | None = None
+
+    async def get(self, session: AsyncSession, provider_id: str, friendable: bool) -> Counters:
+        entry = self._entries.get(provider_id)
+        if entry is not None and entry[1] > self._clock.monotonic():
+            return entry[0]
+        epoch = self._epoch
+        fresh = await counters(session, provider_id, friendable)
+        if epoch == self._epoch and self.ttl > 0:
+            if len(self._entries) >= self._max:
+                self._entries.pop(next(iter(self._entries)))
+            self._entries[provider_id] = (fresh, self._clock.monotonic() + self.ttl)
+        return fresh
+
+    def drop(self, provider_ids: Iterable[str]) -> None:
+        self._epoch += 1
+        for provider_id in provider_ids:
+            self._entries.pop(provider_id, None)
+
+    async def changed(self, provider_ids: Iterable[str]) -> None:
+        """Forget these providers' counters on every node."""
+        ids = sorted(set(provider_ids))
+        if not ids:
+            return
+        if self.control is None:
+            self.drop(ids)
+            return
+        self.drop(ids)  # at once here, before any other request on this node can read them
+        await self.control.publish({"type": "counters_changed", "provider_ids": ids})
+
+    async def on_control(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "counters_changed":
+            ids = message.get("provider_ids")
+            if isinstance(ids, list):
+                self.drop(str(i) for i in ids)

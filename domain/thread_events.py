@@ -1,0 +1,23 @@
+"""Publishing a thread's events: to every participant who has not muted it (the sender included unless
+excluded), and, when the change affects the heartbeat counters, forgetting every participant's counters."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.services import Services
+from gateway.channels import provider_channel
+from storage import threads as store
+
+
+async def notify_thread(
+    svc: Services, session: AsyncSession, thread_id: str, event: str, data: Any,
+    exclude: str | None = None, counts_changed: bool = False,
+) -> None:
+    members = await store.members_brief(session, thread_id)
+    if counts_changed:
+        await svc.counters.changed(i for _, i, _ in members)
+    channels = [provider_channel(a, i) for a, i, muted in members if not muted and i != exclude]
+    if channels:
+        await svc.bus.publish(channels, event, data)
