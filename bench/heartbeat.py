@@ -17,7 +17,7 @@ import aiohttp
 
 from bench.common import ROOT, messenger_server, pinned, save, table
 
-COLUMNS = ["mode", "users", "concurrency", "requests", "errors", "rps", "p50_ms", "p99_ms"]
+COLUMNS = ["mode", "users", "concurrency", "requests", "errors", "rps", "p50_ms", "p99_ms", "sql_per_heartbeat"]
 
 
 async def register(url: str, users: int) -> list[str]:
@@ -33,6 +33,40 @@ async def register(url: str, users: int) -> list[str]:
         return tokens
 
 
+async def statements_per_heartbeat(samples: int = 100) -> float:
+    """SQL statements the steady heartbeat runs, counted on an in-process server (after one warm-up beat)."""
+    import tempfile
+
+    from aiohttp.test_utils import TestServer
+    from sqlalchemy import event
+
+    from core.app import create_app
+    from core.config import load_config
+    from core.services import SERVICES
+
+    config = load_config(env={}, overrides={"storage_dir": tempfile.mkdtemp(prefix="mg-bench-"),
+                                            "logging": {"level": "WARNING"},
+                                            "security": {"argon2_time_cost": 1, "argon2_memory_kib": 1024,
+                                                         "argon2_parallelism": 1}})
+    server = TestServer(create_app(config))
+    await server.start_server()
+    statements: list[str] = []
+    try:
+        url = str(server.make_url("")).rstrip("/")
+        (token,) = await register(url, 1)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with aiohttp.ClientSession() as session:
+            await session.post(f"{url}/api/messenger/heartbeat", json={"away": False}, headers=headers)
+            engine = server.app[SERVICES].db.engine.sync_engine
+            event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+            for _ in range(samples):
+                async with session.post(f"{url}/api/messenger/heartbeat", json={"away": False}, headers=headers) as r:
+                    await r.read()
+    finally:
+        await server.close()
+    return len(statements) / samples
+
+
 def run(users: int, seconds: float, concurrency: int) -> list[dict]:
     rows = []
     with messenger_server() as (url, _):
@@ -42,6 +76,9 @@ def run(users: int, seconds: float, concurrency: int) -> list[dict]:
             out = subprocess.run(pinned([sys.executable, "-m", "bench.heartbeat_load", json.dumps(spec)], 1),
                                  cwd=ROOT, capture_output=True, text=True, check=True).stdout
             rows.append({"mode": mode, "users": users, "concurrency": concurrency, **json.loads(out)})
+    per_beat = asyncio.run(statements_per_heartbeat())
+    for row in rows:
+        row["sql_per_heartbeat"] = per_beat
     return rows
 
 
