@@ -192,6 +192,7 @@ class GatewayConfig:
     redis_prefix: str = "mg:"
     node_heartbeat_seconds: float = 5.0
     node_timeout_seconds: float = 15.0
+    websocket_compression: bool = False
     limits: GatewayLimits = field(default_factory=GatewayLimits)
 
 

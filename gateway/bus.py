@@ -1,33 +1,55 @@
 """The one event bus every part of the service publishes to.
 
-Delivery goes through python-socketio's client manager: in-process by default, Redis pub/sub across nodes
-when MESSENGER_REDIS_URL is set (so `except_socket` is honoured on every node). Every emit has the Echo shape
-`(channel, data)`.
+Every emit has the Echo shape `(channel, data)`. The payload is serialised once per publish and queued straight
+onto each local socket (gateway/delivery.py); with Redis, one pub/sub message per publish carries it to the other
+nodes, which deliver it the same way (so `except_socket` is honoured on every node).
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable
 
+import orjson
 import socketio
+
+from gateway.delivery import EchoRedisManager, LocalDelivery
+
+
+def encode(data: Any) -> str:
+    """The payload as JSON, once; the standard library catches what orjson refuses (e.g. integers over 64 bits)."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(data, separators=(",", ":"), default=str)
 
 
 class EventBus:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self._sio = sio
+        self.delivery = LocalDelivery(sio)
+        manager = sio.manager
+        self._cluster = manager if isinstance(manager, EchoRedisManager) else None
+        if self._cluster is not None:
+            self._cluster.delivery = self.delivery
 
     async def publish(
         self, channels: Iterable[str], event: str, data: Any, except_socket: str | None = None
     ) -> None:
-        for channel in dict.fromkeys(channels):
-            await self._sio.emit(event, (channel, data), room=channel, skip_sid=except_socket or None)
+        unique = list(dict.fromkeys(channels))
+        if not unique:
+            return
+        payload = encode(data)
+        self.delivery.deliver(event, unique, payload, except_socket or None)
+        if self._cluster is not None:
+            await self._cluster.publish_batch(event, unique, payload, except_socket or None)
 
     async def publish_local(
         self, channels: Iterable[str], event: str, data: Any, except_socket: str | None = None
     ) -> None:
         """Deliver to this node's sockets only (for input every node receives by itself)."""
-        for channel in dict.fromkeys(channels):
-            await self._sio.emit(event, (channel, data), room=channel, skip_sid=except_socket or None,
-                                 ignore_queue=True)
+        unique = list(dict.fromkeys(channels))
+        if unique:
+            self.delivery.deliver(event, unique, encode(data), except_socket or None)
 
     async def emit_to_socket(self, sid: str, event: str, channel: str, data: Any) -> None:
         await self._sio.emit(event, (channel, data), to=sid)

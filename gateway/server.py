@@ -16,6 +16,7 @@ from gateway.authorizer import ChannelAuthorizer
 from gateway.broadcast_api import BroadcastApi
 from gateway.bus import EventBus
 from gateway.control import LocalControl, RedisControl
+from gateway.delivery import EchoRedisManager, use_uncompressed_websockets
 from gateway.echo import EchoGateway
 from gateway.redis_registry import RedisRegistry
 from gateway.redis_subscriber import RedisSubscriber
@@ -46,7 +47,7 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     node_id = uuid.uuid4().hex[:12]
     redis = Redis.from_url(config.redis_url) if config.redis_url else None
     manager = (
-        socketio.AsyncRedisManager(config.redis_url, channel=f"{g.redis_prefix}socketio")
+        EchoRedisManager(config.redis_url, channel=f"{g.redis_prefix}socketio")
         if config.redis_url else socketio.AsyncManager()
     )
     sio = socketio.AsyncServer(
@@ -61,6 +62,8 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
         engineio_logger=False,
     )
     sio.attach(app, socketio_path="socket.io")
+    if not g.websocket_compression:
+        use_uncompressed_websockets(sio)
     bus = EventBus(sio)
     authorizer = ChannelAuthorizer(svc, g)
     registry: ChannelRegistry

@@ -17,6 +17,12 @@ class Database:
         if self.is_sqlite:
             _ensure_sqlite_dir(url)
             kwargs["connect_args"] = {"timeout": 30}
+            # One connection: SQLite has one writer at a time, and concurrent write transactions on several
+            # connections wait in SQLite's busy handler (sleeping up to 100 ms a try). Queuing for the one
+            # connection in asyncio instead hands it over the moment the previous transaction ends.
+            kwargs["pool_size"] = 1
+            kwargs["max_overflow"] = 0
+            kwargs["pool_timeout"] = 30
         else:
             kwargs["pool_size"] = 10
             kwargs["max_overflow"] = 20
