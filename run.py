@@ -45,9 +45,11 @@ def serve(config: Config) -> None:
     from aiohttp import web
 
     from core.app import create_app
+    from core.runtime import tune_gc
 
     logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(config)
+    tune_gc()
     print(f"Messenger Gateway listening on http://{config.server.host}:{config.server.port}", flush=True)
     web.run_app(app, host=config.server.host, port=config.server.port, print=None, access_log=None)
 

@@ -1,15 +1,20 @@
-"""Fan-out fast path: one event to many channels, encoded once, queued straight onto each local socket.
+"""Fan-out fast path: one event to many channels, encoded once, written straight to each local socket.
 
-python-socketio's `emit` encodes the packet once per call and then starts one task per recipient. An Echo event
-goes to many channels at a time (a message to every member's private channel), so we serialise the payload once
-with orjson, build each channel's Socket.IO packet by string concatenation, and put it on every socket's outgoing
-queue directly (the queue Engine.IO's writer task drains). The bytes on the wire are the same Socket.IO packets.
+python-socketio's `emit` encodes the packet once per call, then starts one task per recipient, whose packet
+goes through the socket's queue to its writer task, which builds a WebSocket frame. An Echo event goes to many
+channels at a time (a message to every member's private channel), so instead we serialise the payload once with
+orjson, build each channel's Socket.IO packet and its WebSocket frame once (server frames are not masked, so
+every socket gets the same bytes), and write the frame to each socket's transport right away when its writer
+is idle (nothing queued, not mid-write, not paused by back-pressure). Otherwise the packet joins the socket's
+queue as before, so the order of what one socket receives never changes. The bytes on the wire are the same
+Socket.IO packets, in the same frames.
 
 Across nodes, `EchoRedisManager` sends one pub/sub message per publish (not one per channel); every other node
 delivers it with the same fast path.
 """
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 import orjson
@@ -21,12 +26,37 @@ from engineio.async_drivers.aiohttp import WebSocket
 NAMESPACE = "/"
 
 
+def text_frame(payload: bytes) -> bytes:
+    """An unmasked, final WebSocket text frame (RFC 6455 section 5.2), as a server sends it."""
+    size = len(payload)
+    if size < 126:
+        return struct.pack("!BB", 0x81, size) + payload
+    if size < 65536:
+        return struct.pack("!BBH", 0x81, 126, size) + payload
+    return struct.pack("!BBQ", 0x81, 127, size) + payload
+
+
+def idle_transport(sock: Any) -> Any:
+    """The socket's transport when a frame may be written to it right now, else None."""
+    ws: WebSocketResponse | None = getattr(sock, "mg_websocket", None)
+    queue = sock.queue
+    if ws is None or not sock.upgraded or sock.upgrading:
+        return None  # long-polling, or still switching from it
+    if not queue.empty() or not getattr(queue, "_getters", None):
+        return None  # packets waiting, or the writer is busy with a batch
+    writer = ws._writer
+    if writer is None or writer.compress or writer._closing or writer.protocol._paused:
+        return None
+    transport = writer.transport
+    return None if transport is None or transport.is_closing() else transport
+
+
 class LocalDelivery:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
 
     def deliver(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None = None) -> int:
-        """Queue `event (channel, payload)` for every local socket in each channel; returns the count."""
+        """Send `event (channel, payload)` to every local socket in each channel; returns the count."""
         manager = self.sio.manager
         sockets = self.sio.eio.sockets
         prefix = '2[' + orjson.dumps(event).decode() + ','
@@ -36,14 +66,22 @@ class LocalDelivery:
             participants = list(manager.get_participants(NAMESPACE, channel))
             if not participants:
                 continue
-            pkt = eio_packet.Packet(eio_packet.MESSAGE, prefix + orjson.dumps(channel).decode() + suffix)
+            text = prefix + orjson.dumps(channel).decode() + suffix
+            pkt = eio_packet.Packet(eio_packet.MESSAGE, text)
+            frame: bytes | None = None
             for sid, eio_sid in participants:
                 if sid == skip_sid:
                     continue
                 sock = sockets.get(eio_sid)
                 if sock is None or sock.closed:
                     continue
-                sock.queue.put_nowait(pkt)
+                transport = idle_transport(sock)
+                if transport is not None:
+                    if frame is None:
+                        frame = text_frame(("4" + text).encode())
+                    transport.write(frame)
+                else:
+                    sock.queue.put_nowait(pkt)
                 delivered += 1
         return delivered
 
@@ -75,6 +113,9 @@ class UncompressedWebSocket(WebSocket):  # type: ignore[misc]
         request = environ["aiohttp.request"]
         self._sock = WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
         await self._sock.prepare(request)
+        owner = getattr(self.handler, "__self__", None)  # the Engine.IO socket this WebSocket serves
+        if owner is not None:
+            owner.mg_websocket = self._sock
         self.environ = environ
         await self.handler(self)
         return self._sock

@@ -1,6 +1,8 @@
 """The Echo dialect with real python-socketio clients: channels, authorization, presence, whispers."""
 from __future__ import annotations
 
+import asyncio
+
 
 import pytest
 
@@ -231,3 +233,21 @@ async def test_long_polling_clients_work_too(api, sockets, publish, subscribed, 
     await subscribed("poll-room")
     await publish("poll-room", "evt", {"ok": True})
     await sock.wait_for("evt", "poll-room")
+
+
+@pytest.mark.parametrize("config_overrides,transports", [
+    (POLLING, ["polling", "websocket"]),  # starts on long-polling, then upgrades
+    (POLLING, ["websocket"]),
+])
+async def test_a_burst_of_events_arrives_complete_and_in_order(api, sockets, publish, subscribed, transports):
+    socks = [await sockets(transports=transports) for _ in range(3)]
+    for sock in socks:
+        await sock.subscribe("burst")
+    await subscribed("burst", 3)
+    await asyncio.gather(*(publish("burst", "seq", {"n": n}) for n in range(5)))  # concurrent publishers
+    for n in range(5, 150):
+        await publish("burst", "seq", {"n": n})
+    for sock in socks:
+        got = await sock.wait_for("seq", "burst", count=150)
+        numbers = [args[1]["n"] for args in got]
+        assert sorted(numbers[:5]) == list(range(5)) and numbers[5:] == list(range(5, 150))
