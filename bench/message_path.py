@@ -15,11 +15,12 @@ import time
 
 import aiohttp
 
-from bench.common import LOADGEN, ensure_loadgen, messenger_server, pinned, save, table
+from bench.common import LOADGEN, cpu_seconds, ensure_loadgen, messenger_server, pinned, save, table
 
 API = "/api/messenger"
 COLUMNS = ["members", "offered_rate", "sent", "errors", "messages_per_second", "post_p50_ms", "post_p99_ms",
-           "delivered", "lost", "last_delivery_p50_ms", "last_delivery_p99_ms", "last_delivery_max_ms"]
+           "delivered", "lost", "last_delivery_p50_ms", "last_delivery_p99_ms", "last_delivery_max_ms",
+           "server_cpu_percent", "receivers_cpu_percent"]
 
 
 async def setup(url: str, members: int) -> tuple[dict, list[dict], str]:
@@ -84,12 +85,16 @@ async def send(url: str, sender: dict, thread: str, rate: float, seconds: float)
 
 
 def run(members: int, rate: float, seconds: float) -> dict:
-    with messenger_server() as (url, _):
+    with messenger_server() as (url, server):
         sender, users, thread = asyncio.run(setup(url, members))
         gen = subprocess.Popen(pinned(["node", str(LOADGEN / "members.mjs"), json.dumps({"url": url, "members": users})], 1),
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert json.loads(gen.stdout.readline())["phase"] == "ready"
+        cpu_before, gen_before, began = cpu_seconds(server.pid), cpu_seconds(gen.pid), time.monotonic()
         sent = asyncio.run(send(url, sender, thread, rate, seconds))
+        elapsed = time.monotonic() - began
+        server_cpu = round(100 * (cpu_seconds(server.pid) - cpu_before) / elapsed)
+        receiver_cpu = round(100 * (cpu_seconds(gen.pid) - gen_before) / elapsed)
         time.sleep(1.0)  # let the last deliveries arrive
         gen.stdin.write("done\n")
         gen.stdin.flush()
@@ -98,7 +103,8 @@ def run(members: int, rate: float, seconds: float) -> dict:
     expected = sent["sent"] * members
     return {"members": members, "offered_rate": rate, **sent, "delivered": seen["deliveries"],
             "lost": expected - seen["deliveries"], "last_delivery_p50_ms": seen["p50_ms"],
-            "last_delivery_p99_ms": seen["p99_ms"], "last_delivery_max_ms": seen["max_ms"]}
+            "last_delivery_p99_ms": seen["p99_ms"], "last_delivery_max_ms": seen["max_ms"],
+            "server_cpu_percent": server_cpu, "receivers_cpu_percent": receiver_cpu}
 
 
 def main() -> None:

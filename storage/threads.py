@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Call, CallParticipant, Message, Participant, Provider, Thread
@@ -41,13 +41,22 @@ def live_participant(thread_id_col: Any, owner_id: str) -> ColumnElement[bool]:
     return and_(Participant.thread_id == thread_id_col, Participant.owner_id == owner_id, Participant.deleted_at.is_(None))
 
 
+# Built once: these run on every message sent, and building the expression costs more than running it.
+_MEMBERSHIP = (
+    select(Thread, Participant)
+    .outerjoin(Participant, and_(Participant.thread_id == Thread.id, Participant.owner_id == bindparam("me"),
+                                 Participant.deleted_at.is_(None)))
+    .where(Thread.id == bindparam("thread"), Thread.deleted_at.is_(None))
+)
+_MEMBERS_BRIEF = (
+    select(Provider.alias, Provider.id, Participant.muted).join(Participant, Participant.owner_id == Provider.id)
+    .where(Participant.thread_id == bindparam("thread"), Participant.deleted_at.is_(None))
+)
+
+
 async def membership(session: AsyncSession, thread_id: str, me_id: str) -> tuple[Thread, Participant | None] | None:
     """The live thread and my live participant row (None when I am not in it); None when no such thread."""
-    row = (await session.execute(
-        select(Thread, Participant)
-        .outerjoin(Participant, live_participant(Thread.id, me_id))
-        .where(Thread.id == thread_id, Thread.deleted_at.is_(None))
-    )).first()
+    row = (await session.execute(_MEMBERSHIP, {"thread": thread_id, "me": me_id})).first()
     return (row[0], row[1]) if row else None
 
 
@@ -152,10 +161,7 @@ async def thread_members(session: AsyncSession, thread_id: str) -> list[tuple[Pa
 
 async def members_brief(session: AsyncSession, thread_id: str) -> list[tuple[str, str, bool]]:
     """(alias, id, muted) of every live participant: who hears the thread's events, and whose counters change."""
-    rows = await session.execute(
-        select(Provider.alias, Provider.id, Participant.muted).join(Participant, Participant.owner_id == Provider.id)
-        .where(Participant.thread_id == thread_id, Participant.deleted_at.is_(None))
-    )
+    rows = await session.execute(_MEMBERS_BRIEF, {"thread": thread_id})
     return [(a, i, bool(m)) for a, i, m in rows]
 
 
