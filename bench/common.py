@@ -77,14 +77,48 @@ def baseline_server() -> Iterator[tuple[str, subprocess.Popen]]:
         yield served
 
 
+LES_VERSION = "1.6.3"
+LES_CLIENT = "2.5.0"  # laravel-echo-server speaks Socket.IO 2, so its clients need socket.io-client 2.x
+LES_DIR = Path(tempfile.gettempdir()) / f"mg-bench-laravel-echo-server-{LES_VERSION}"
+
+
+def ensure_les() -> Path:
+    """laravel-echo-server and socket.io-client 2 from the npm registry, in a temp dir (installed once)."""
+    if not (LES_DIR / "node_modules" / "laravel-echo-server").exists():
+        LES_DIR.mkdir(parents=True, exist_ok=True)
+        (LES_DIR / "package.json").write_text(json.dumps({"private": True, "dependencies": {
+            "laravel-echo-server": LES_VERSION, "socket.io-client": LES_CLIENT}}))
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=LES_DIR, check=True, capture_output=True)
+    return LES_DIR
+
+
 @contextlib.contextmanager
-def _served(cmd: list[str], port: int) -> Iterator[tuple[str, subprocess.Popen]]:
+def les_server() -> Iterator[tuple[str, subprocess.Popen]]:
+    """laravel-echo-server on core 0, with the same app id and key as ours (public channels need no auth host)."""
+    folder = ensure_les()
+    port = free_port()
+    (folder / "laravel-echo-server.json").write_text(json.dumps({
+        "authHost": "http://127.0.0.1", "authEndpoint": "/broadcasting/auth",
+        "clients": [{"appId": APP["app_id"], "key": APP["key"]}],
+        "database": "redis", "databaseConfig": {"redis": {"host": "127.0.0.1", "port": "6379",
+                                                          "keyPrefix": "mg-bench-les:"}},
+        "devMode": False, "host": "127.0.0.1", "port": str(port), "protocol": "http", "socketio": {},
+        "subscribers": {"http": True, "redis": False}, "apiOriginAllow": {"allowCors": False},
+    }))
+    cmd = ["node", str(folder / "node_modules" / "laravel-echo-server" / "bin" / "server.js"), "start"]
+    with _served(cmd, port, cwd=folder, ready_path="/") as served:
+        yield served
+
+
+@contextlib.contextmanager
+def _served(cmd: list[str], port: int, cwd: Path = ROOT, ready_path: str = "/api/messenger",
+            ) -> Iterator[tuple[str, subprocess.Popen]]:
     """Start a server process on core 0, wait until it answers, stop it with SIGTERM afterwards."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}
-    proc = subprocess.Popen(pinned(cmd, 0), cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(pinned(cmd, 0), cwd=cwd, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"{url}/api/messenger", proc)
+        wait_http(f"{url}{ready_path}", proc)
         yield url, proc
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -1,9 +1,14 @@
 // Fan-out load: N sockets subscribe to one channel with Echo's `subscribe`; events are published through
 // POST /apps/{appId}/events at a fixed rate; every socket records publish->receive latency.
 // Prints one JSON line of results.
-import { io } from "socket.io-client";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 
 const opts = JSON.parse(process.argv[2]);
+// socket.io-client 4 from here, or (for laravel-echo-server, which speaks Socket.IO 2) the one in opts.clientDir
+const sio = opts.clientDir ? createRequire(join(opts.clientDir, "index.js"))("socket.io-client")
+                           : await import("socket.io-client");
+const io = sio.io || sio.default || sio;
 const { url, sockets: N, channel, events: E, rate, appId, key, connectBatch = 200 } = opts;
 const latencies = [];
 let received = 0;
