@@ -8,7 +8,7 @@ from typing import AsyncIterator
 
 import socketio
 from aiohttp import web
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from core.config import Config
 from core.services import Services
@@ -45,9 +45,13 @@ GATEWAY = web.AppKey("gateway", Gateway)
 def build_gateway(app: web.Application, config: Config, svc: Services) -> Gateway:
     g = config.gateway
     node_id = uuid.uuid4().hex[:12]
-    redis = Redis.from_url(config.redis_url) if config.redis_url else None
+    # redis-py raises "Too many connections" once 100 commands are in flight; a blocking pool makes a burst of
+    # socket connects wait for a free connection instead.
+    redis = Redis(connection_pool=BlockingConnectionPool.from_url(config.redis_url, max_connections=128, timeout=20)) \
+        if config.redis_url else None
     manager = (
-        EchoRedisManager(config.redis_url, channel=f"{g.redis_prefix}socketio")
+        EchoRedisManager(config.redis_url, channel=f"{g.redis_prefix}socketio",
+                         redis_options={"max_connections": 1024})
         if config.redis_url else socketio.AsyncManager()
     )
     sio = socketio.AsyncServer(

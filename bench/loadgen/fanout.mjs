@@ -10,6 +10,7 @@ const sio = opts.clientDir ? createRequire(join(opts.clientDir, "index.js"))("so
                            : await import("socket.io-client");
 const io = sio.io || sio.default || sio;
 const { url, sockets: N, channel, events: E, rate, appId, key, connectBatch = 200 } = opts;
+const socketUrls = opts.socketUrls || [url]; // with several nodes, sockets are spread over them; events go to `url`
 const latencies = [];
 let received = 0;
 let firstSend = 0;
@@ -21,7 +22,7 @@ const t0 = Date.now();
 for (let i = 0; i < N; i += connectBatch) {
   const batch = [];
   for (let j = i; j < Math.min(N, i + connectBatch); j++) {
-    const s = io(url, { transports: ["websocket"], reconnection: false, forceNew: true });
+    const s = io(socketUrls[j % socketUrls.length], { transports: ["websocket"], reconnection: false, forceNew: true });
     s.on("bench", (ch, data) => {
       const now = Date.now();
       received++;
