@@ -180,3 +180,44 @@ async def test_edit_keeps_history_and_archive_is_pushed(api, svc, sockets, clock
     (archived,) = await member_sock.wait_for("message.archived")
     assert archived[1] == {"message_id": sent["id"], "thread_id": g["id"]}
     assert (await api.get(f"{API}/threads/{g['id']}/messages/{sent['id']}", owner.token)).status == 404
+
+
+async def test_every_list_pages_from_its_pivot(api, svc, clock):
+    owner = await api.register()
+    members = [await api.register() for _ in range(3)]
+    g = await group(api, svc, owner, members)
+    base = f"{API}/threads/{g['id']}"
+    for n in range(3):
+        clock.advance(1)
+        await api.post(f"{base}/images", owner.token, data=upload("image", jpeg(64, 64), f"p{n}.jpg", "image/jpeg"))
+        clock.advance(1)
+        await api.post(f"{base}/documents", owner.token, data=upload("document", b"doc", f"d{n}.txt", "text/plain"))
+        clock.advance(1)
+        await api.put(f"{base}/settings", owner.token, json={
+            "subject": f"Name {n}", "add_participants": True, "invitations": True, "calling": True,
+            "messaging": True, "knocks": True})
+        clock.advance(1)
+        call = (await api.post(f"{base}/calls", owner.token, json={})).body
+        await api.post(f"{base}/calls/{call['id']}/end", owner.token)
+    for kind, total in (("images", 3), ("documents", 3), ("logs", 7), ("calls", 3), ("participants", 4)):
+        seen, route = [], f"{base}/{kind}"
+        while route:
+            page = (await api.get(route, members[0].token)).body
+            assert page["meta"]["total"] == total, (kind, page["meta"])
+            seen += [item["id"] for item in page["data"]]
+            route = page["meta"]["next_page_route"]
+        assert len(seen) == len(set(seen)) == total, kind
+    # privates and groups page the same way
+    for n in range(3):
+        clock.advance(1)
+        await private_thread(api, owner, await api.register())
+    privates = (await api.get(f"{API}/privates", owner.token)).body["data"]
+    page = (await api.get(f"{API}/privates/page/{privates[0]['id']}", owner.token)).body
+    assert [t["id"] for t in page["data"]] == [t["id"] for t in privates[1:]]
+    assert (await api.get(f"{API}/groups/page/{g['id']}", owner.token)).body["data"] == []
+    assert (await api.get(f"{API}/groups/page/{privates[0]['id']}", owner.token)).status == 404
+    # one call participant, and a call of this thread only
+    call_id = (await api.get(f"{base}/calls", owner.token)).body["data"][0]["id"]
+    (row,) = (await api.get(f"{base}/calls/{call_id}/participants", owner.token)).body
+    shown = await api.get(f"{base}/calls/{call_id}/participants/{row['id']}", members[0].token)
+    assert shown.status == 200 and shown.body["owner_id"] == owner.id and shown.body["left_call"] is not None
