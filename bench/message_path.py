@@ -12,13 +12,14 @@ import asyncio
 import json
 import subprocess
 import time
+import uuid
 
 import aiohttp
 
 from bench.common import LOADGEN, cpu_seconds, ensure_loadgen, messenger_server, pinned, save, table
 
 API = "/api/messenger"
-COLUMNS = ["members", "offered_rate", "sent", "errors", "messages_per_second", "post_p50_ms", "post_p99_ms",
+COLUMNS = ["members", "database", "offered_rate", "sent", "errors", "messages_per_second", "post_p50_ms", "post_p99_ms",
            "delivered", "lost", "last_delivery_p50_ms", "last_delivery_p99_ms", "last_delivery_max_ms",
            "server_cpu_percent", "receivers_cpu_percent"]
 
@@ -84,8 +85,9 @@ async def send(url: str, sender: dict, thread: str, rate: float, seconds: float)
             "post_p50_ms": pct(0.5), "post_p99_ms": pct(0.99)}
 
 
-def run(members: int, rate: float, seconds: float) -> dict:
-    with messenger_server() as (url, server):
+def run(members: int, rate: float, seconds: float, database_url: str | None = None) -> dict:
+    extra = {"database_url": database_url, "database_schema": f"bench_{uuid.uuid4().hex[:8]}"} if database_url else {}
+    with messenger_server(extra) as (url, server):
         sender, users, thread = asyncio.run(setup(url, members))
         gen = subprocess.Popen(pinned(["node", str(LOADGEN / "members.mjs"), json.dumps({"url": url, "members": users})], 1),
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -101,7 +103,7 @@ def run(members: int, rate: float, seconds: float) -> dict:
         seen = json.loads(gen.stdout.readline())
         gen.wait(timeout=30)
     expected = sent["sent"] * members
-    return {"members": members, "offered_rate": rate, **sent, "delivered": seen["deliveries"],
+    return {"members": members, "database": "postgresql" if database_url else "sqlite", "offered_rate": rate, **sent, "delivered": seen["deliveries"],
             "lost": expected - seen["deliveries"], "last_delivery_p50_ms": seen["p50_ms"],
             "last_delivery_p99_ms": seen["p99_ms"], "last_delivery_max_ms": seen["max_ms"],
             "server_cpu_percent": server_cpu, "receivers_cpu_percent": receiver_cpu}
@@ -113,11 +115,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, nargs="+", default=[200.0], help="messages per second")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--quick", action="store_true", help="smoke mode: 10 members, 20 messages/s for 2 s")
+    parser.add_argument("--database-url", help="e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test "
+                                               "(a fresh schema is used); default: the embedded SQLite")
     args = parser.parse_args()
     if args.quick:
         args.members, args.rate, args.seconds = 10, [20.0], 2
     ensure_loadgen()
-    rows = [run(args.members, rate, args.seconds) for rate in args.rate]
+    rows = [run(args.members, rate, args.seconds, args.database_url) for rate in args.rate]
     print(table(rows, COLUMNS))
     print(f"results: {save('message_path', rows)}")
 

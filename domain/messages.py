@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +13,7 @@ from domain.system_messages import MESSAGE, is_system
 from domain.thread_events import notify_thread
 from gateway.channels import thread_channel
 from rest.thread_resources import ThreadResources
+from storage import threads as thread_store
 from storage.models import Message, MessageEdit, Provider, Thread
 from storage.threads import ThreadView
 
@@ -34,16 +36,22 @@ class MessageActions:
         self.svc = svc
         self.shapes = ThreadResources(svc.resources, svc.config.messenger)
 
-    async def send(self, session: AsyncSession, v: ThreadView, me: Provider, content: Content) -> Message:
+    async def send(self, session: AsyncSession, v: ThreadView, me: Provider, content: Content) -> dict[str, Any]:
+        """Store and push a message; returns its resource (as pushed, with `temporary_id`)."""
         if not rules.can_message(v):
             raise forbidden("Not authorized to send messages.")
+        # Read the audience first, in the same transaction (the connection is released once, at commit), and
+        # before the writes, so the thread's row lock is held for as short a time as possible.
+        members = await thread_store.members_brief(session, v.thread.id)
         message = new_message(self.svc, v.thread, me, content.type, content.body)
         session.add(message)
         v.thread.updated_at = message.created_at
         v.me.last_read = message.created_at  # my own message does not make the thread unread for me
         await session.commit()
-        await self.publish_new(session, v.thread, message, me, content.temporary_id)
-        return message
+        payload = self.shapes.message(message, me, v.thread, content.temporary_id)
+        await notify_thread(self.svc, session, v.thread.id, "new.message", payload, counts_changed=True,
+                            members=members)
+        return payload
 
     async def add_system(self, session: AsyncSession, thread: Thread, actor: Provider, message_type: int,
                          body: str) -> Message:

@@ -13,9 +13,11 @@ from storage import threads as store
 
 async def notify_thread(
     svc: Services, session: AsyncSession, thread_id: str, event: str, data: Any,
-    exclude: str | None = None, counts_changed: bool = False,
+    exclude: str | None = None, counts_changed: bool = False, members: list[tuple[str, str, bool]] | None = None,
 ) -> None:
-    members = await store.members_brief(session, thread_id)
+    """`members` may be passed when the caller already read them (inside its own transaction)."""
+    if members is None:
+        members = await store.members_brief(session, thread_id)
     if counts_changed:
         await svc.counters.changed(i for _, i, _ in members)
     channels = [provider_channel(a, i) for a, i, muted in members if not muted and i != exclude]

@@ -75,12 +75,11 @@ async def _store(request: web.Request, kinds: tuple[str, ...]) -> web.Response:
     v = await open_thread(session, request.match_info["thread"], me)
     incoming = await read_incoming(request, svc, v.thread.id, kinds)
     try:
-        message = await MessageActions(svc).send(session, v, me, incoming.content)
+        payload = await MessageActions(svc).send(session, v, me, incoming.content)
     except BaseException:
         await discard(svc, v.thread.id, incoming.content.type, incoming.stored_file)
         raise
-    presenter = Presenter(svc, session, me)
-    return json_response(presenter.shapes.message(message, me, v.thread, incoming.content.temporary_id), status=201)
+    return json_response(payload, status=201)
 
 
 async def discard(svc: Services, thread_id: str, kind: int, name: str | None) -> None:
