@@ -37,7 +37,16 @@ def text_frame(payload: bytes) -> bytes:
 
 
 def idle_transport(sock: Any) -> Any:
-    """The socket's transport when a frame may be written to it right now, else None."""
+    """The socket's transport when a frame may be written to it right now, else None (then the packet is queued).
+
+    This reads private state of python-engineio and aiohttp; if a release renames it, we fall back to the queue."""
+    try:
+        return _idle_transport(sock)
+    except AttributeError:
+        return None
+
+
+def _idle_transport(sock: Any) -> Any:
     ws: WebSocketResponse | None = getattr(sock, "mg_websocket", None)
     queue = sock.queue
     if ws is None or not sock.upgraded or sock.upgrading:
@@ -122,4 +131,6 @@ class UncompressedWebSocket(WebSocket):  # type: ignore[misc]
 
 
 def use_uncompressed_websockets(sio: socketio.AsyncServer) -> None:
-    sio.eio._async = {**sio.eio._async, "websocket": UncompressedWebSocket}
+    drivers = getattr(sio.eio, "_async", None)
+    if isinstance(drivers, dict) and "websocket" in drivers:  # a copy: the driver table is shared module state
+        sio.eio._async = {**drivers, "websocket": UncompressedWebSocket}
