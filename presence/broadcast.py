@@ -59,6 +59,12 @@ class StatusBroadcaster:
                 await self.push(change)
             except Exception:
                 log.exception("could not push the status change of %s", change.provider_id)
+            finally:
+                self._queue.task_done()
+
+    async def drained(self) -> None:
+        """Wait until every queued change has been pushed."""
+        await self._queue.join()
 
     def start(self) -> None:
         if self._worker is None:

@@ -16,12 +16,11 @@ from domain.calls import options_for
 from domain.threads import open_thread
 from rest.auth import SESSION, current_provider
 from rest.body import read_fields
-from rest.thread_resources import index_envelope
+from rest.listing import list_envelope
 from rest.validation import Validator
 from storage import calls as store
 from storage.models import Call, CallParticipant, Provider
-from storage.paging import fetch_page
-from storage.threads import ThreadView, count_of
+from storage.threads import ThreadView
 
 SUCCESS = {"message": "success"}
 
@@ -67,24 +66,19 @@ async def page_of(
     svc: Services, session: AsyncSession, me: Provider, v: ThreadView, pivot_id: str | None,
 ) -> dict[str, Any]:
     """One page of the thread's call history, newest first, in the index/page envelope."""
-    stmt = store.call_history(v.thread.id)
-    pivot = None
-    if pivot_id is not None:
-        found = await store.call_in_thread(session, v.thread.id, pivot_id)
-        if found is None:
-            raise not_found("call")
-        pivot = (found[0].created_at, found[0].id)
+    async def render(rows: list[Any]) -> list[dict[str, Any]]:
+        active = [call.id for call, _ in rows if call.call_ended is None]
+        mine = {cp.call_id: cp for cp in await store.my_rows(session, active, me.id)}
+        return [svc.resources.call(call, owner, v.thread, v.recipient,
+                                   options_for(call, mine.get(call.id), me.id, rules.is_admin(v))
+                                   if call.call_ended is None else None)
+                for call, owner in rows]
+
     c = svc.config.messenger.collections
-    per_page = c.calls_index_count if pivot is None else c.calls_page_count
-    page = await fetch_page(session, stmt, Call.created_at, Call.id, pivot, per_page)
-    active = [call.id for call, _ in page.items if call.call_ended is None]
-    mine = {cp.call_id: cp for cp in await store.my_rows(session, active, me.id)}
-    data = [svc.resources.call(call, owner, v.thread, v.recipient,
-                               options_for(call, mine.get(call.id), me.id, rules.is_admin(v))
-                               if call.call_ended is None else None)
-            for call, owner in page.items]
-    return index_envelope(data, page_id=pivot_id, per_page=per_page, total=await count_of(session, stmt),
-                          final=page.final, route=f"{svc.config.messenger.api_prefix}/threads/{v.thread.id}/calls")
+    return await list_envelope(
+        session, store.call_history(v.thread.id), Call.created_at, Call.id, pivot_id=pivot_id, what="call",
+        counts=(c.calls_index_count, c.calls_page_count), render=render,
+        route=f"{svc.config.messenger.api_prefix}/threads/{v.thread.id}/calls")
 
 
 async def start(request: web.Request) -> web.Response:

@@ -16,12 +16,11 @@ from rest.auth import SESSION, current_provider
 from rest.body import read_fields
 from rest.message_content import read_incoming
 from rest.presenters import Presenter
-from rest.thread_resources import index_envelope
+from rest.listing import list_envelope
 from rest.validation import Validator
 from storage import messages as store
 from storage.models import Message, Provider
-from storage.paging import fetch_page
-from storage.threads import ThreadView, count_of
+from storage.threads import ThreadView
 
 CACHE_HEADERS = {"Cache-Control": "private, max-age=86400"}
 
@@ -30,22 +29,12 @@ async def page_of(
     svc: Services, session: AsyncSession, me: Provider, v: ThreadView, kind: str, pivot_id: str | None,
 ) -> dict[str, Any]:
     """One page of a thread's messages (or logs, images, documents) in the index/page envelope."""
-    stmt = store.message_list(v.thread.id, kind)
-    pivot = None
-    if pivot_id is not None:
-        found = await store.message_in_thread(session, v.thread.id, pivot_id, kind)
-        if found is None:
-            raise not_found("message")
-        pivot = (found[0].created_at, found[0].id)
     c = svc.config.messenger.collections
-    per_page = c.messages_index_count if pivot is None else c.messages_page_count
-    page = await fetch_page(session, stmt, Message.created_at, Message.id, pivot, per_page)
-    presenter = Presenter(svc, session, me)
-    return index_envelope(
-        presenter.messages(page.items, v.thread), page_id=pivot_id, per_page=per_page,
-        total=await count_of(session, stmt), final=page.final,
-        route=f"{svc.config.messenger.api_prefix}/threads/{v.thread.id}/{kind}",
-    )
+    return await list_envelope(
+        session, store.message_list(v.thread.id, kind), Message.created_at, Message.id, pivot_id=pivot_id,
+        what="message", counts=(c.messages_index_count, c.messages_page_count),
+        render=lambda rows: Presenter(svc, session, me).messages(rows, v.thread),
+        route=f"{svc.config.messenger.api_prefix}/threads/{v.thread.id}/{kind}")
 
 
 async def _list(request: web.Request, kind: str, pivot_key: str) -> web.Response:

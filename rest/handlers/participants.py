@@ -15,32 +15,24 @@ from rest.auth import SESSION, current_provider
 from rest.body import read_fields
 from rest.presenters import Presenter
 from rest.provider_refs import provider_refs, with_skipped
-from rest.thread_resources import PERMISSIONS, ThreadResources, index_envelope
+from rest.listing import list_envelope
+from rest.thread_resources import PERMISSIONS, ThreadResources
 from rest.validation import Validator
 from storage import participants as store
 from storage.models import Participant, Provider
-from storage.paging import fetch_page
-from storage.threads import ThreadView, count_of
+from storage.threads import ThreadView
 
 
 async def page_of(
     svc: Services, session: AsyncSession, me: Provider, v: ThreadView, pivot_id: str | None,
 ) -> dict[str, Any]:
     """One page of participants, oldest first, in the index/page envelope."""
-    stmt = store.participant_list(v.thread.id)
-    pivot = None
-    if pivot_id is not None:
-        found = await store.participant_in_thread(session, v.thread.id, pivot_id)
-        if found is None:
-            raise not_found("participant")
-        pivot = (found[0].created_at, found[0].id)
     c = svc.config.messenger.collections
-    per_page = c.participants_index_count if pivot is None else c.participants_page_count
-    page = await fetch_page(session, stmt, Participant.created_at, Participant.id, pivot, per_page, newest_first=False)
-    data = await Presenter(svc, session, me).participants([(p, o, r) for p, o, r in page.items])
-    return index_envelope(data, page_id=pivot_id, per_page=per_page, total=await count_of(session, stmt),
-                          final=page.final,
-                          route=f"{svc.config.messenger.api_prefix}/threads/{v.thread.id}/participants")
+    return await list_envelope(
+        session, store.participant_list(v.thread.id), Participant.created_at, Participant.id, pivot_id=pivot_id,
+        what="participant", counts=(c.participants_index_count, c.participants_page_count), newest_first=False,
+        render=lambda rows: Presenter(svc, session, me).participants([(p, o, r) for p, o, r in rows]),
+        route=f"{svc.config.messenger.api_prefix}/threads/{v.thread.id}/participants")
 
 
 async def _thread(request: web.Request) -> tuple[Services, Provider, AsyncSession, ThreadView]:

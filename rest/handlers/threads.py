@@ -20,14 +20,14 @@ from rest.handlers import participants as participant_routes
 from rest.message_content import read_incoming
 from rest.presenters import Presenter
 from rest.provider_refs import provider_refs, with_skipped
-from rest.thread_resources import GROUP_SETTINGS, index_envelope
+from rest.listing import list_envelope
+from rest.thread_resources import GROUP_SETTINGS
 from rest.uploads import check_upload_image, read_upload
 from rest.validation import Validator
 from storage import friends as friend_store
 from storage import threads as store
 from storage.accounts import provider_by_id
 from storage.models import Participant, Provider, Thread, new_id
-from storage.paging import fetch_page
 from storage.threads import GROUP, PRIVATE, ThreadView
 
 CACHE_HEADERS = {"Cache-Control": "private, max-age=86400"}
@@ -40,22 +40,17 @@ def _ctx(request: web.Request) -> tuple[Services, Provider, AsyncSession]:
 # -- lists -----------------------------------------------------------------------------------------
 async def _list(request: web.Request, kind: int | None, route: str, pivot_key: str) -> web.Response:
     svc, me, session = _ctx(request)
-    stmt = store.my_threads(me.id, kind)
-    pivot_id = request.match_info.get(pivot_key)
-    pivot = None
-    if pivot_id is not None:
-        row = (await session.execute(stmt.where(Thread.id == pivot_id))).first()
-        if row is None:
-            raise not_found("thread")
-        pivot = (row[0].updated_at, row[0].id)
+
+    async def render(rows: list[Any]) -> list[dict[str, Any]]:
+        views = await store.load_views(session, me.id, [(t, p) for t, p in rows])
+        return await Presenter(svc, session, me).threads(views)
+
     c = svc.config.messenger.collections
-    per_page = c.threads_index_count if pivot is None else c.threads_page_count
-    page = await fetch_page(session, stmt, Thread.updated_at, Thread.id, pivot, per_page)
-    views = await store.load_views(session, me.id, [(t, p) for t, p in page.items])
-    data = await Presenter(svc, session, me).threads(views)
-    return json_response(index_envelope(data, page_id=pivot_id, per_page=per_page,
-                                        total=await store.count_of(session, stmt), final=page.final,
-                                        route=f"{svc.config.messenger.api_prefix}/{route}"))
+    return json_response(await list_envelope(
+        session, store.my_threads(me.id, kind), Thread.updated_at, Thread.id,
+        pivot_id=request.match_info.get(pivot_key), what="thread",
+        counts=(c.threads_index_count, c.threads_page_count), render=render,
+        route=f"{svc.config.messenger.api_prefix}/{route}"))
 
 
 async def index(request: web.Request) -> web.Response:
