@@ -41,24 +41,26 @@ def main() -> None:
     if not args.quick:
         fan_rows.append(fanout.run_one("ours-redis", 1000, 300, 47.0))
     print(table(fan_rows, fanout.COLUMNS))
-    save("fanout", fan_rows)
+    save("fanout", quick=args.quick, rows=fan_rows)
 
     cap_rows = [capacity.run_one(stack, 200 if args.quick else 19_500) for stack in stacks]
     print(table(cap_rows, capacity.COLUMNS))
-    save("capacity", cap_rows)
+    save("capacity", quick=args.quick, rows=cap_rows)
 
     hb_rows = heartbeat.run(20 if args.quick else 200, 2 if args.quick else 10, 32)
     print(table(hb_rows, heartbeat.COLUMNS))
-    save("heartbeat", hb_rows)
+    save("heartbeat", quick=args.quick, rows=hb_rows)
 
     mp_rows = [message_path.run(10 if args.quick else 100, rate, 2 if args.quick else 10)
                for rate in ([20.0] if args.quick else [100.0, 200.0])]
     print(table(mp_rows, message_path.COLUMNS))
-    path = save("message_path", mp_rows)
+    path = save("message_path", quick=args.quick, rows=mp_rows)
     if args.quick:
         print(f"results: {path}")
         return
     doc = report.write([
+        ("Targets (issue #7)", "Each target against this run.", report.targets(fan_rows, cap_rows, hb_rows, mp_rows),
+         ["target", "result", "met"], []),
         ("Fan-out", "N sockets subscribed to one public channel through Echo's `subscribe`; events published with "
          "`POST /apps/{id}/events`; latency is publish -> receive in the load generator. `ours-redis` is two of our "
          "nodes sharing Redis, half the sockets on each, events published to one.",

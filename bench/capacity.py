@@ -57,7 +57,7 @@ def main() -> None:
     print(f"open files allowed per process: {resource.getrlimit(resource.RLIMIT_NOFILE)[1]}")
     rows = [run_one(stack, args.sockets) for stack in args.stacks]
     print(table(rows, COLUMNS))
-    print(f"results: {save('capacity', rows)}")
+    print(f"results: {save('capacity', rows, args.quick)}")
 
 
 if __name__ == "__main__":

@@ -146,9 +146,12 @@ def ensure_loadgen() -> None:
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=LOADGEN, check=True, capture_output=True)
 
 
-def save(name: str, rows: list[dict[str, Any]]) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+def save(name: str, rows: list[dict[str, Any]], quick: bool = False) -> Path:
+    """bench/results/{name}.json, or bench/results/quick/{name}.json for smoke runs (so they never replace the
+    figures of a full run)."""
+    folder = RESULTS / "quick" if quick else RESULTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
     path.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M:%S"), "rows": rows}, indent=2))
     return path
 

@@ -105,7 +105,7 @@ def main() -> None:
                 ratio = ours["deliveries_per_second"] / max(1, theirs["deliveries_per_second"])
                 print(f"{n} sockets: deliveries/s us/{other} = {ratio:.2f}x; p99 {ours['p99_ms']} vs "
                       f"{theirs['p99_ms']} ms; RSS/socket {ours['rss_kb_per_socket']} vs {theirs['rss_kb_per_socket']} KB")
-    print(f"results: {save('fanout', rows)}")
+    print(f"results: {save('fanout', rows, args.quick)}")
 
 
 if __name__ == "__main__":

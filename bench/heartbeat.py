@@ -93,7 +93,7 @@ def main() -> None:
         args.users, args.seconds = 20, 2
     rows = run(args.users, args.seconds, args.concurrency)
     print(table(rows, COLUMNS))
-    print(f"results: {save('heartbeat', rows)}")
+    print(f"results: {save('heartbeat', rows, args.quick)}")
 
 
 if __name__ == "__main__":

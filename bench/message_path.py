@@ -123,7 +123,7 @@ def main() -> None:
     ensure_loadgen()
     rows = [run(args.members, rate, args.seconds, args.database_url) for rate in args.rate]
     print(table(rows, COLUMNS))
-    print(f"results: {save('message_path', rows)}")
+    print(f"results: {save('message_path', rows, args.quick)}")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,41 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "\n".join([head, sep, *body])
 
 
+def targets(fan: list[dict[str, Any]], cap: list[dict[str, Any]], beats: list[dict[str, Any]],
+            path: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Issue #7's targets against this run's figures."""
+    rows: list[dict[str, Any]] = []
+    by = {(r["stack"], r["sockets"], r["offered_rate"]): r for r in fan}
+    for (stack, sockets, rate), ours in by.items():
+        les = by.get(("les", sockets, rate))
+        if stack == "ours" and les:
+            ratio = ours["deliveries_per_second"] / max(1, les["deliveries_per_second"])
+            met = ratio >= 0.99 and ours["p99_ms"] <= les["p99_ms"] and ours["lost"] == 0
+            rows.append({"target": f"fan-out {sockets} sockets at {rate} events/s: >= 1.0x laravel-echo-server, "
+                                   "p99 no worse, 0 lost",
+                         "result": f"{ratio:.2f}x, p99 {ours['p99_ms']} vs {les['p99_ms']} ms, lost {ours['lost']}",
+                         "met": "yes" if met else "no"})
+    for r in cap:
+        if r["stack"] == "ours":
+            met = r["connected"] == r["target"] and r["rss_kb_per_socket"] <= 50 and r["rss_mb"] <= 1024
+            rows.append({"target": "20,000 sockets in <= 1 GB (<= 50 KB per socket)",
+                         "result": f"{r['connected']} sockets (the per-process file limit), {r['rss_mb']} MB, "
+                                   f"{r['rss_kb_per_socket']} KB per socket", "met": "yes" if met else "no"})
+    for r in beats:
+        if r["mode"] == "steady":
+            met = r["rps"] >= 3000 and r["sql_per_heartbeat"] < 0.1
+            rows.append({"target": "heartbeat >= 3,000 requests/s with no SQL on the common path",
+                         "result": f"{r['rps']} requests/s, {r['sql_per_heartbeat']} statements per heartbeat",
+                         "met": "yes" if met else "no"})
+    for r in path:
+        if r["offered_rate"] == 200.0:
+            met = r["last_delivery_p99_ms"] is not None and r["last_delivery_p99_ms"] <= 50 and r["lost"] == 0
+            rows.append({"target": "message to a 100-member group: p99 <= 50 ms at 200 messages/s",
+                         "result": f"p99 {r['last_delivery_p99_ms']} ms at {r['messages_per_second']} messages/s "
+                                   f"(server CPU {r['server_cpu_percent']}%)", "met": "yes" if met else "no"})
+    return rows
+
+
 def write(sections: list[tuple[str, str, list[dict[str, Any]], list[str], list[str]]], command: str) -> Path:
     """sections: (title, explanation, rows, columns, ratio lines)."""
     parts = [

@@ -13,7 +13,7 @@ import pytest
 from tests.support.services import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+RESULTS = ROOT / "bench" / "results" / "quick"
 
 
 def test_every_benchmark_runs_in_quick_mode():
