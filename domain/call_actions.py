@@ -16,7 +16,7 @@ from domain import system_messages as sm
 from domain import thread_rules as rules
 from domain.messages import MessageActions
 from domain.thread_events import notify_thread
-from gateway.channels import call_channel, provider_channel
+from gateway.channels import call_channel
 from rest.resources import CALL_TYPES
 from storage import calls as store
 from storage.accounts import provider_by_id
@@ -47,10 +47,6 @@ class CallActions:
             data.update({"thread_name": thread.subject or "", "api_thread_avatar": avatars["api_avatar"],
                          "thread_avatar": avatars["avatar"]})
         return {"call": data, "sender": self.svc.resources.provider(caller)}
-
-    async def _to(self, provider: Provider | tuple[str, str], event: str, data: dict[str, Any]) -> None:
-        alias, pid = (provider.alias, provider.id) if isinstance(provider, Provider) else provider
-        await self.svc.bus.publish([provider_channel(alias, pid)], event, data)
 
     async def _evict(self, call: Call, provider_id: str) -> None:
         """Take the provider's sockets off the call's presence channel, on every node."""
@@ -98,7 +94,7 @@ class CallActions:
         mine.last_heartbeat_at = now
         mine.updated_at = now
         await session.commit()
-        await self._to(me, "joined.call", self.call_event(call, v.thread))
+        await self.svc.bus.publish_to_providers([(me.alias, me.id)], "joined.call", self.call_event(call, v.thread))
         return mine, created
 
     async def heartbeat(self, session: AsyncSession, call: Call, me: Provider) -> None:
@@ -122,7 +118,7 @@ class CallActions:
         row.left_call = self.svc.clock.now()
         row.updated_at = row.left_call
         await session.commit()
-        await self._to(who, "left.call", self.call_event(call, thread))
+        await self.svc.bus.publish_to_providers([who], "left.call", self.call_event(call, thread))
         await self._evict(call, row.owner_id)
         members = await store.call_participants(session, call.id)
         if not any(in_call(cp, call) for cp, _ in members):
@@ -157,7 +153,7 @@ class CallActions:
                                                      sm.names_body(names, call_id=call.id))
         await session.commit()
         if unanswered is not None:
-            await self._to(unanswered, "call.unanswered", self.call_event(call, thread))
+            await self.svc.bus.publish_to_providers([(unanswered.alias, unanswered.id)], "call.unanswered", self.call_event(call, thread))
         await notify_thread(self.svc, session, thread.id, "call.ended", self.call_event(call, thread),
                             counts_changed=True)
         for row, _ in members:
@@ -170,7 +166,7 @@ class CallActions:
         mine = await store.my_call_row(session, call.id, me.id)
         if call.call_ended is not None or mine is not None:
             raise forbidden("Not authorized to ignore that call.")
-        await self._to(me, "call.ignored", self.call_event(call, v.thread))
+        await self.svc.bus.publish_to_providers([(me.alias, me.id)], "call.ignored", self.call_event(call, v.thread))
         if not v.group:
             await self.end_call(session, v.thread, call)
 
@@ -191,7 +187,7 @@ class CallActions:
             target.left_call = now
         target.updated_at = now
         await session.commit()
-        await self._to(owner, "call.kicked", {"thread_id": v.thread.id, "call_id": call.id, "kicked": kicked})
+        await self.svc.bus.publish_to_providers([(owner.alias, owner.id)], "call.kicked", {"thread_id": v.thread.id, "call_id": call.id, "kicked": kicked})
         if kicked:
             await self._evict(call, target.owner_id)
 

@@ -48,11 +48,9 @@ class CountersCache:
         ids = sorted(set(provider_ids))
         if not ids:
             return
-        if self.control is None:
-            self.drop(ids)
-            return
         self.drop(ids)  # at once here, before any other request on this node can read them
-        await self.control.publish({"type": "counters_changed", "provider_ids": ids})
+        if self.control is not None:
+            await self.control.publish({"type": "counters_changed", "provider_ids": ids})
 
     async def on_control(self, message: dict[str, Any]) -> None:
         if message.get("type") == "counters_changed":

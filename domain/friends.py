@@ -5,7 +5,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ApiError, not_found
 from core.services import Services
-from gateway.channels import provider_channel
 from storage import friends as store
 from storage.accounts import provider_by_id
 from storage.models import Friend, PendingFriend, Provider
@@ -31,7 +30,7 @@ class FriendActions:
         session.add(row)
         await session.commit()
         await self.svc.counters.changed([recipient.id])
-        await self.svc.bus.publish([provider_channel(recipient.alias, recipient.id)], "friend.request",
+        await self.svc.bus.publish_to_providers([(recipient.alias, recipient.id)], "friend.request",
                                    self.svc.resources.friend_request_event(row, me))
         return row, recipient
 
@@ -40,7 +39,7 @@ class FriendActions:
         await session.delete(row)
         await session.commit()
         await self.svc.counters.changed([recipient.id])
-        await self.svc.bus.publish([provider_channel(recipient.alias, recipient.id)], "friend.cancelled",
+        await self.svc.bus.publish_to_providers([(recipient.alias, recipient.id)], "friend.cancelled",
                                    {"pending_friend_id": row.id})
         return recipient
 
@@ -49,7 +48,7 @@ class FriendActions:
         await session.delete(row)
         await session.commit()
         await self.svc.counters.changed([me.id])
-        await self.svc.bus.publish([provider_channel(sender.alias, sender.id)], "friend.denied", {"sent_friend_id": row.id})
+        await self.svc.bus.publish_to_providers([(sender.alias, sender.id)], "friend.denied", {"sent_friend_id": row.id})
         return sender
 
     async def accept(self, session: AsyncSession, me: Provider, request_id: str) -> tuple[Friend, Provider]:
@@ -63,7 +62,7 @@ class FriendActions:
         await session.delete(row)
         await session.commit()
         await self.svc.counters.changed([me.id])
-        await self.svc.bus.publish([provider_channel(sender.alias, sender.id)], "friend.approved",
+        await self.svc.bus.publish_to_providers([(sender.alias, sender.id)], "friend.approved",
                                    self.svc.resources.friend_approved_event(theirs, me))
         return mine, sender
 
@@ -75,7 +74,7 @@ class FriendActions:
         theirs = await store.remove_both_directions(session, me.id, party.id)
         await session.commit()
         if theirs is not None:
-            await self.svc.bus.publish([provider_channel(party.alias, party.id)], "friend.removed", {"friend_id": theirs.id})
+            await self.svc.bus.publish_to_providers([(party.alias, party.id)], "friend.removed", {"friend_id": theirs.id})
         return party
 
     @staticmethod

@@ -35,7 +35,7 @@ class ParticipantActions:
         message = await self.messages.add_system(session, v.thread, me, sm.PARTICIPANTS_ADDED,
                                                  sm.names_body([p.name for p in addable]))
         await session.commit()
-        await self.threads.publish_to([(p.alias, p.id) for p in addable], "new.thread", {
+        await self.svc.bus.publish_to_providers([(p.alias, p.id) for p in addable], "new.thread", {
             "thread": self.threads.shapes.new_thread_stub(v.thread, False), "sender": self.svc.resources.provider(me)})
         await self.messages.publish_new(session, v.thread, message, me)
         return rows, skipped
@@ -51,7 +51,7 @@ class ParticipantActions:
         message = await self.messages.add_system(session, v.thread, me, sm.PARTICIPANT_REMOVED, sm.names_body([owner.name]))
         await session.commit()
         await self.svc.counters.changed([owner.id])
-        await self.threads.publish_to([(owner.alias, owner.id)], "thread.left", {"thread_id": v.thread.id})
+        await self.svc.bus.publish_to_providers([(owner.alias, owner.id)], "thread.left", {"thread_id": v.thread.id})
         await self.messages.publish_new(session, v.thread, message, me)
 
     async def update_permissions(self, session: AsyncSession, v: ThreadView, target: Participant,
@@ -65,7 +65,7 @@ class ParticipantActions:
             setattr(target, key, clean[key])
         target.updated_at = self.svc.clock.now()
         await session.commit()
-        await self.threads.publish_to([(owner.alias, owner.id)], "permissions.updated", {"thread_id": v.thread.id})
+        await self.svc.bus.publish_to_providers([(owner.alias, owner.id)], "permissions.updated", {"thread_id": v.thread.id})
 
     async def set_admin(self, session: AsyncSession, v: ThreadView, me: Provider, target: Participant,
                         owner: Provider, promote: bool) -> None:
@@ -81,6 +81,6 @@ class ParticipantActions:
         kind = sm.PROMOTED_ADMIN if promote else sm.DEMOTED_ADMIN
         message = await self.messages.add_system(session, v.thread, me, kind, sm.names_body([owner.name]))
         await session.commit()
-        await self.threads.publish_to([(owner.alias, owner.id)], "promoted.admin" if promote else "demoted.admin",
+        await self.svc.bus.publish_to_providers([(owner.alias, owner.id)], "promoted.admin" if promote else "demoted.admin",
                                        {"thread_id": v.thread.id})
         await self.messages.publish_new(session, v.thread, message, me)

@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.services import Services
-from gateway.channels import provider_channel
 from storage import threads as store
 
 
@@ -20,6 +19,4 @@ async def notify_thread(
         members = await store.members_brief(session, thread_id)
     if counts_changed:
         await svc.counters.changed(i for _, i, _ in members)
-    channels = [provider_channel(a, i) for a, i, muted in members if not muted and i != exclude]
-    if channels:
-        await svc.bus.publish(channels, event, data)
+    await svc.bus.publish_to_providers([(a, i) for a, i, muted in members if not muted and i != exclude], event, data)

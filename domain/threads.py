@@ -15,7 +15,7 @@ from domain import system_messages as sm
 from domain import thread_rules as rules
 from domain.messages import Content, MessageActions, new_message
 from domain.thread_events import notify_thread
-from gateway.channels import provider_channel, thread_channel
+from gateway.channels import thread_channel
 from rest.thread_resources import ThreadResources
 from storage import threads as store
 from storage.accounts import provider_by_id, providers_by_ids
@@ -57,10 +57,6 @@ class ThreadActions:
         return Participant(thread_id=thread_id, owner_id=owner.id, owner_type=self.svc.providers.owner_type(owner.alias),
                            created_at=now, updated_at=now, **flags)
 
-    async def publish_to(self, providers: list[tuple[str, str]], event: str, data: dict) -> None:
-        if providers:
-            await self.svc.bus.publish([provider_channel(a, i) for a, i in providers], event, data)
-
     # -- private threads ---------------------------------------------------------------------------
     async def find_recipient(self, session: AsyncSession, me: Provider, alias: str, recipient_id: str) -> Provider:
         recipient = await provider_by_id(session, recipient_id) if recipient_id else None
@@ -89,7 +85,7 @@ class ThreadActions:
         session.add(new_message(self.svc, thread, me, content.type, content.body))
         await session.commit()
         await self.svc.counters.changed([me.id, recipient.id])
-        await self.publish_to([(recipient.alias, recipient.id)], "new.thread",
+        await self.svc.bus.publish_to_providers([(recipient.alias, recipient.id)], "new.thread",
                                {"thread": self.shapes.new_thread_stub(thread, pending), "sender": self.svc.resources.provider(me)})
         return thread, me_row
 
@@ -105,7 +101,7 @@ class ThreadActions:
         await session.commit()
         await self.svc.counters.changed([me.id] + ([v.recipient.id] if v.recipient else []))
         if v.recipient is not None:
-            await self.publish_to([(v.recipient.alias, v.recipient.id)], "thread.approval",
+            await self.svc.bus.publish_to_providers([(v.recipient.alias, v.recipient.id)], "thread.approval",
                                    {"thread": {"id": v.thread.id, "approved": approve},
                                     "sender": self.svc.resources.provider(me)})
 
@@ -127,7 +123,7 @@ class ThreadActions:
         session.add(new_message(self.svc, thread, me, sm.GROUP_CREATED, subject))
         await session.commit()
         await self.svc.counters.changed([me.id] + [p.id for p in addable])
-        await self.publish_to([(p.alias, p.id) for p in addable], "new.thread",
+        await self.svc.bus.publish_to_providers([(p.alias, p.id) for p in addable], "new.thread",
                                {"thread": self.shapes.new_thread_stub(thread, False), "sender": self.svc.resources.provider(me)})
         return thread, me_row, skipped
 
@@ -204,7 +200,7 @@ class ThreadActions:
         message = await self.messages.add_system(session, v.thread, me, sm.PARTICIPANT_LEFT, "left the group")
         await session.commit()
         await self.svc.counters.changed([me.id])
-        await self.publish_to([(me.alias, me.id)], "thread.left", {"thread_id": v.thread.id})
+        await self.svc.bus.publish_to_providers([(me.alias, me.id)], "thread.left", {"thread_id": v.thread.id})
         await self.messages.publish_new(session, v.thread, message, me)
 
     async def archive(self, session: AsyncSession, v: ThreadView, me: Provider) -> None:
@@ -239,15 +235,16 @@ class ThreadActions:
         v.me.last_read = now
         await session.commit()
         await self.svc.counters.changed([me.id])
-        await self.publish_to([(me.alias, me.id)], "thread.read",
+        await self.svc.bus.publish_to_providers([(me.alias, me.id)], "thread.read",
                                {"thread_id": v.thread.id, "last_read": iso(now)})
 
     async def knock(self, session: AsyncSession, v: ThreadView, me: Provider) -> None:
         if not rules.can_knock(v, self.svc.config.messenger):
             raise forbidden("Not authorized to knock.")
         name = self.svc.resources.thread_name(v.thread, v.recipient)
-        decision = self.svc.knock_limiter.hit(f"{v.thread.id}:{me.id}")
-        if not decision.allowed:
+        timeout = self.svc.config.messenger.knocks.timeout_minutes
+        decision = self.svc.knock_limiter.hit(f"{v.thread.id}:{me.id}") if timeout else None
+        if decision is not None and not decision.allowed:
             raise ApiError(429, f"You can't knock at {name} for another {decision.retry_after} seconds.",
                            headers={"Retry-After": str(decision.retry_after)})
         await notify_thread(self.svc, session, v.thread.id, "knock.knock",

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 import orjson
 import socketio
 
+from gateway.channels import provider_channel
 from gateway.delivery import EchoRedisManager, LocalDelivery
 
 
@@ -42,6 +43,10 @@ class EventBus:
         self.delivery.deliver(event, unique, payload, except_socket or None)
         if self._cluster is not None:
             await self._cluster.publish_batch(event, unique, payload, except_socket or None)
+
+    async def publish_to_providers(self, providers: Iterable[tuple[str, str]], event: str, data: Any) -> None:
+        """Publish to the private channels of these (alias, id) providers."""
+        await self.publish([provider_channel(alias, pid) for alias, pid in providers], event, data)
 
     async def publish_local(
         self, channels: Iterable[str], event: str, data: Any, except_socket: str | None = None

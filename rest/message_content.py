@@ -84,3 +84,13 @@ def _temporary_id(fields: dict[str, Any]) -> str | None:
     v = Validator(fields)
     v.token("temporary_id")
     return v.check().get("temporary_id")
+
+
+async def discard_stored(svc: Services, thread_id: str, kind: int, name: str | None) -> None:
+    """Remove the file read_incoming stored, when its message was not saved after all."""
+    if name is None:
+        return
+    if kind == IMAGE:
+        await svc.files.delete_image(svc.files.thread_dir(thread_id, "images"), name)
+    else:
+        await svc.files.delete_document(thread_id, name)

@@ -45,6 +45,10 @@ class FileStore:
         folder = self.thread_dir(thread_id, "documents")
         await asyncio.to_thread(_write_file, folder, name, data)
 
+    async def delete_document(self, thread_id: str, name: str) -> None:
+        if SAFE_NAME.match(name):
+            await asyncio.to_thread(_remove_quietly, [self.thread_dir(thread_id, "documents") / name])
+
     def document_path(self, thread_id: str, name: str) -> Path | None:
         path = self.thread_dir(thread_id, "documents") / name
         return path if SAFE_NAME.match(name) and path.is_file() else None

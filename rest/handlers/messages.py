@@ -14,7 +14,7 @@ from domain.messages import MessageActions
 from domain.threads import open_thread
 from rest.auth import SESSION, current_provider
 from rest.body import read_fields
-from rest.message_content import read_incoming
+from rest.message_content import discard_stored, read_incoming
 from rest.presenters import Presenter
 from rest.listing import list_envelope
 from rest.validation import Validator
@@ -66,20 +66,9 @@ async def _store(request: web.Request, kinds: tuple[str, ...]) -> web.Response:
     try:
         payload = await MessageActions(svc).send(session, v, me, incoming.content)
     except BaseException:
-        await discard(svc, v.thread.id, incoming.content.type, incoming.stored_file)
+        await discard_stored(svc, v.thread.id, incoming.content.type, incoming.stored_file)
         raise
     return json_response(payload, status=201)
-
-
-async def discard(svc: Services, thread_id: str, kind: int, name: str | None) -> None:
-    if name is None:
-        return
-    if kind == 1:
-        await svc.files.delete_image(svc.files.thread_dir(thread_id, "images"), name)
-    else:
-        path = svc.files.document_path(thread_id, name)
-        if path is not None:
-            path.unlink(missing_ok=True)
 
 
 async def store_message(request: web.Request) -> web.Response:

@@ -17,7 +17,7 @@ from rest.body import read_fields
 from rest.handlers import calls as call_routes
 from rest.handlers import messages as message_routes
 from rest.handlers import participants as participant_routes
-from rest.message_content import read_incoming
+from rest.message_content import discard_stored, read_incoming
 from rest.presenters import Presenter
 from rest.provider_refs import provider_refs, with_skipped
 from rest.listing import list_envelope
@@ -229,7 +229,7 @@ async def store_private(request: web.Request) -> web.Response:
         recipient = await actions.find_recipient(session, me, clean["recipient_alias"], clean["recipient_id"])
         thread, mine = await actions.start_private(session, me, recipient, incoming.content, thread_id)
     except BaseException:
-        await message_routes.discard(svc, thread_id, incoming.content.type, incoming.stored_file)
+        await discard_stored(svc, thread_id, incoming.content.type, incoming.stored_file)
         raise
     return await _render(svc, session, me, thread, mine, status=201)
 
