@@ -26,6 +26,7 @@ from rest.ratelimit import RateLimiter
 from rest.resources import Resources
 from rest.routes import setup_routes
 from storage import migrate
+from storage.thread_audience import ThreadAudienceCache
 from storage.database import Database
 from storage.files import FileStore
 
@@ -61,6 +62,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         options=ProviderOptions(providers, presence),
         settings=SettingsCache(providers, clock, config.security.token_cache_seconds),
         counters=CountersCache(clock),
+        audiences=ThreadAudienceCache(),
     )
 
 

@@ -17,6 +17,7 @@ from gateway.control import LocalControl
 from presence.engine import PresenceEngine
 from rest.ratelimit import RateLimiter
 from rest.resources import Resources
+from storage.thread_audience import ThreadAudienceCache
 from storage.database import Database
 from storage.files import FileStore
 
@@ -37,6 +38,7 @@ class Services:
     options: ProviderOptions
     settings: SettingsCache
     counters: CountersCache
+    audiences: ThreadAudienceCache
     # set by the gateway when the app is built (the CLI runs without them)
     bus: EventBus = field(init=False)
     control: LocalControl = field(init=False)

@@ -74,7 +74,7 @@ class CallActions:
                                updated_at=now, last_heartbeat_at=now)
         session.add(mine)
         await session.commit()
-        await notify_thread(self.svc, session, v.thread.id, "incoming.call", self.incoming_event(call, v.thread, me),
+        await notify_thread(self.svc, session, v.thread, "incoming.call", self.incoming_event(call, v.thread, me),
                             exclude=me.id, counts_changed=True)
         return call, mine
 
@@ -154,7 +154,7 @@ class CallActions:
         await session.commit()
         if unanswered is not None:
             await self.svc.bus.publish_to_providers([(unanswered.alias, unanswered.id)], "call.unanswered", self.call_event(call, thread))
-        await notify_thread(self.svc, session, thread.id, "call.ended", self.call_event(call, thread),
+        await notify_thread(self.svc, session, thread, "call.ended", self.call_event(call, thread),
                             counts_changed=True)
         for row, _ in members:
             await self._evict(call, row.owner_id)

@@ -13,8 +13,8 @@ from domain.system_messages import MESSAGE, is_system
 from domain.thread_events import notify_thread
 from gateway.channels import thread_channel
 from rest.thread_resources import ThreadResources
-from storage import threads as thread_store
-from storage.models import Message, MessageEdit, Provider, Thread
+from storage import messages as message_store
+from storage.models import Message, MessageEdit, Provider, Thread, new_id
 from storage.threads import ThreadView
 
 
@@ -27,8 +27,8 @@ class Content:
 
 def new_message(svc: Services, thread: Thread, owner: Provider, message_type: int, body: str) -> Message:
     now = svc.clock.now()
-    return Message(thread_id=thread.id, owner_id=owner.id, owner_type=svc.providers.owner_type(owner.alias),
-                   type=message_type, body=body, created_at=now, updated_at=now)
+    return Message(id=new_id(), thread_id=thread.id, owner_id=owner.id, owner_type=svc.providers.owner_type(owner.alias),
+                   type=message_type, body=body, edited=False, created_at=now, updated_at=now, deleted_at=None)
 
 
 class MessageActions:
@@ -40,16 +40,15 @@ class MessageActions:
         """Store and push a message; returns its resource (as pushed, with `temporary_id`)."""
         if not rules.can_message(v):
             raise forbidden("Not authorized to send messages.")
-        # Read the audience first, in the same transaction (the connection is released once, at commit), and
-        # before the writes, so the thread's row lock is held for as short a time as possible.
-        members = await thread_store.members_brief(session, v.thread.id)
+        # The audience first (usually remembered; else read in the same transaction, before the writes, so the
+        # thread's row lock is held for as short a time as possible). My own message does not make the thread
+        # unread for me.
+        members = await self.svc.audiences.members(session, v.thread)
         message = new_message(self.svc, v.thread, me, content.type, content.body)
-        session.add(message)
-        v.thread.updated_at = message.created_at
-        v.me.last_read = message.created_at  # my own message does not make the thread unread for me
+        await message_store.record_sent(session, message, v.thread, v.me)
         await session.commit()
         payload = self.shapes.message(message, me, v.thread, content.temporary_id)
-        await notify_thread(self.svc, session, v.thread.id, "new.message", payload, counts_changed=True,
+        await notify_thread(self.svc, session, v.thread, "new.message", payload, counts_changed=True,
                             members=members)
         return payload
 
@@ -64,7 +63,7 @@ class MessageActions:
     async def publish_new(self, session: AsyncSession, thread: Thread, message: Message, owner: Provider,
                           temporary_id: str | None = None) -> None:
         """`new.message` to the thread; a new message changes everyone's unread counters."""
-        await notify_thread(self.svc, session, thread.id, "new.message",
+        await notify_thread(self.svc, session, thread, "new.message",
                             self.shapes.message(message, owner, thread, temporary_id), counts_changed=True)
 
     async def archive(self, session: AsyncSession, v: ThreadView, message: Message) -> None:
@@ -76,7 +75,7 @@ class MessageActions:
             raise forbidden("Not authorized to remove that message.")
         message.deleted_at = self.svc.clock.now()
         await session.commit()
-        await notify_thread(self.svc, session, v.thread.id, "message.archived",
+        await notify_thread(self.svc, session, v.thread, "message.archived",
                             {"message_id": message.id, "thread_id": v.thread.id})
 
     async def edit(self, session: AsyncSession, v: ThreadView, message: Message, owner: Provider, body: str) -> Message:

@@ -7,16 +7,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.services import Services
-from storage import threads as store
+from storage.thread_audience import ThreadAudience
+from storage.models import Thread
 
 
 async def notify_thread(
-    svc: Services, session: AsyncSession, thread_id: str, event: str, data: Any,
-    exclude: str | None = None, counts_changed: bool = False, members: list[tuple[str, str, bool]] | None = None,
+    svc: Services, session: AsyncSession, thread: Thread, event: str, data: Any,
+    exclude: str | None = None, counts_changed: bool = False, members: ThreadAudience | None = None,
 ) -> None:
     """`members` may be passed when the caller already read them (inside its own transaction)."""
     if members is None:
-        members = await store.members_brief(session, thread_id)
+        members = await svc.audiences.members(session, thread)
     if counts_changed:
         await svc.counters.changed(i for _, i, _ in members)
     await svc.bus.publish_to_providers([(a, i) for a, i, muted in members if not muted and i != exclude], event, data)

@@ -209,7 +209,7 @@ class ThreadActions:
         await self.messages.add_system(session, v.thread, me, sm.THREAD_ARCHIVED, text)
         v.thread.deleted_at = self.svc.clock.now()
         await session.commit()
-        await notify_thread(self.svc, session, v.thread.id, "thread.archived", {"thread_id": v.thread.id},
+        await notify_thread(self.svc, session, v.thread, "thread.archived", {"thread_id": v.thread.id},
                             counts_changed=True)
 
     @staticmethod
@@ -247,6 +247,6 @@ class ThreadActions:
         if decision is not None and not decision.allowed:
             raise ApiError(429, f"You can't knock at {name} for another {decision.retry_after} seconds.",
                            headers={"Retry-After": str(decision.retry_after)})
-        await notify_thread(self.svc, session, v.thread.id, "knock.knock",
+        await notify_thread(self.svc, session, v.thread, "knock.knock",
                             {"thread": self.shapes.knock_stub(v.thread), "sender": self.svc.resources.provider(me)},
                             exclude=me.id)

@@ -4,8 +4,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
+
+from storage import sqlite_driver
+from storage.thread_audience import track_audience_changes
+
+
+class MessengerSession(Session):
+    """The ORM session every request uses; it keeps threads' audience versions current (storage/thread_audience.py)."""
+
+
+track_audience_changes(MessengerSession)
 
 
 class Database:
@@ -15,8 +26,11 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
-            _ensure_sqlite_dir(url)
-            kwargs["connect_args"] = {"timeout": 30}
+            path = _ensure_sqlite_dir(url)
+            if path:
+                kwargs["async_creator"] = lambda: sqlite_driver.connect(path, timeout=30)
+            else:
+                kwargs["connect_args"] = {"timeout": 30}
             # One connection: SQLite has one writer at a time, and concurrent write transactions on several
             # connections wait in SQLite's busy handler (sleeping up to 100 ms a try). Queuing for the one
             # connection in asyncio instead hands it over the moment the previous transaction ends.
@@ -32,7 +46,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=MessengerSession)
 
     def session(self) -> AsyncSession:
         return self.sessions()
@@ -41,10 +55,13 @@ class Database:
         await self.engine.dispose()
 
 
-def _ensure_sqlite_dir(url: str) -> None:
-    path = url.split("///", 1)[1] if "///" in url else ""
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _ensure_sqlite_dir(url: str) -> str | None:
+    """The database file's path (its directory created), or None for an in-memory database."""
+    path = make_url(url).database or ""
+    if not path or path == ":memory:":
+        return None
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

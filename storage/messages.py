@@ -1,11 +1,12 @@
 """Message queries: one message of a thread, and the lists (all, logs, images, documents) with their owners."""
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain.system_messages import DOCUMENT, IMAGE, USER_TYPES
-from storage.models import Message, MessageEdit, Provider
+from storage.models import Message, MessageEdit, Participant, Provider, Thread
 
 KINDS = ("messages", "logs", "images", "documents")
 
@@ -36,3 +37,20 @@ async def edits_of(session: AsyncSession, message_id: str) -> list[MessageEdit]:
         select(MessageEdit).where(MessageEdit.message_id == message_id).order_by(MessageEdit.edited_at.desc())
     )
     return list(rows.scalars())
+
+
+# Built once: sending a message runs these three and nothing else (no unit of work to sort out).
+_messages, _threads, _participants = Message.__table__, Thread.__table__, Participant.__table__
+_INSERT_MESSAGE = insert(_messages)
+_TOUCH_THREAD = update(_threads).where(_threads.c.id == bindparam("row")).values(updated_at=bindparam("at"))
+_MARK_READ = update(_participants).where(_participants.c.id == bindparam("row")).values(last_read=bindparam("at"))
+
+
+async def record_sent(session: AsyncSession, message: Message, thread: Thread, sender: Participant) -> None:
+    """Store a message (its id and every column already set), make it the thread's latest activity and mark the
+    thread read for its sender; the loaded thread and sender rows are updated in memory to match."""
+    await session.execute(_INSERT_MESSAGE, {column.key: getattr(message, column.key) for column in _messages.columns})
+    await session.execute(_TOUCH_THREAD, {"row": thread.id, "at": message.created_at})
+    await session.execute(_MARK_READ, {"row": sender.id, "at": message.created_at})
+    set_committed_value(thread, "updated_at", message.created_at)
+    set_committed_value(sender, "last_read", message.created_at)

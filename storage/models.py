@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 UUID_LEN = 36
@@ -95,6 +95,8 @@ class Thread(Base):
     messaging: Mapped[bool] = _flag(True)
     knocks: Mapped[bool] = _flag(True)
     lockout: Mapped[bool] = _flag(False)
+    # replaced whenever a participant joins, leaves or (un)mutes (storage/thread_audience.py)
+    audience_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = _ts()
     updated_at: Mapped[datetime] = _ts()
     deleted_at: Mapped[datetime | None] = _ts(nullable=True)
