@@ -17,18 +17,18 @@ from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
 from domain.settings_cache import SettingsCache
 from gateway.server import build_gateway
-from presence.engine import PresenceEngine
-from presence.last_active import LastActiveWriter
 from presence.backend import MemoryPresenceBackend
 from presence.broadcast import StatusBroadcaster
+from presence.engine import PresenceEngine
+from presence.last_active import LastActiveWriter
 from rest.middleware import auth_middleware, body_size_middleware, errors_middleware
 from rest.ratelimit import RateLimiter
 from rest.resources import Resources
 from rest.routes import setup_routes
 from storage import migrate
-from storage.thread_audience import ThreadAudienceCache
 from storage.database import Database
 from storage.files import FileStore
+from storage.thread_audience import ThreadAudienceCache
 
 log = logging.getLogger("messenger")
 LAST_ACTIVE_WRITER = web.AppKey("last_active_writer", LastActiveWriter)

@@ -17,9 +17,9 @@ from gateway.control import LocalControl
 from presence.engine import PresenceEngine
 from rest.ratelimit import RateLimiter
 from rest.resources import Resources
-from storage.thread_audience import ThreadAudienceCache
 from storage.database import Database
 from storage.files import FileStore
+from storage.thread_audience import ThreadAudienceCache
 
 
 @dataclass

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.services import Services
-from storage.thread_audience import ThreadAudience
 from storage.models import Thread
+from storage.thread_audience import ThreadAudience
 
 
 async def notify_thread(
