@@ -36,6 +36,20 @@ def pinned(cmd: list[str], core: int) -> list[str]:
     return cmd
 
 
+@contextlib.contextmanager
+def running_on(core: int) -> Iterator[None]:
+    """Run this process on one core for a while (the load side stays off the server's core)."""
+    can = hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1
+    before = os.sched_getaffinity(0) if can else None
+    if can:
+        os.sched_setaffinity(0, {core})
+    try:
+        yield
+    finally:
+        if before is not None:
+            os.sched_setaffinity(0, before)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far (all its threads)."""
     with open(f"/proc/{pid}/stat") as f:

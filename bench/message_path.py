@@ -16,7 +16,7 @@ import uuid
 
 import aiohttp
 
-from bench.common import LOADGEN, cpu_seconds, ensure_loadgen, messenger_server, pinned, save, table
+from bench.common import LOADGEN, cpu_seconds, ensure_loadgen, messenger_server, pinned, running_on, save, table
 
 API = "/api/messenger"
 COLUMNS = ["members", "database", "offered_rate", "sent", "errors", "messages_per_second", "post_p50_ms", "post_p99_ms",
@@ -93,7 +93,8 @@ def run(members: int, rate: float, seconds: float, database_url: str | None = No
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert json.loads(gen.stdout.readline())["phase"] == "ready"
         cpu_before, gen_before, began = cpu_seconds(server.pid), cpu_seconds(gen.pid), time.monotonic()
-        sent = asyncio.run(send(url, sender, thread, rate, seconds))
+        with running_on(1):  # the sender shares the load core with the receivers, never the server's
+            sent = asyncio.run(send(url, sender, thread, rate, seconds))
         elapsed = time.monotonic() - began
         server_cpu = round(100 * (cpu_seconds(server.pid) - cpu_before) / elapsed)
         receiver_cpu = round(100 * (cpu_seconds(gen.pid) - gen_before) / elapsed)

@@ -100,7 +100,12 @@ async def _storage_lifecycle(app: web.Application) -> AsyncIterator[None]:
     await migrate.upgrade(svc.db)
     writer = app[LAST_ACTIVE_WRITER]
     writer.start()
+    checkpoints = PeriodicTask("sqlite checkpoint", 1.0, svc.db.checkpoint) if svc.db.sqlite_file else None
+    if checkpoints is not None:
+        checkpoints.start()
     yield
+    if checkpoints is not None:
+        await checkpoints.stop()
     await writer.stop()
     await svc.db.dispose()
 

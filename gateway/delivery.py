@@ -26,14 +26,13 @@ from engineio.async_drivers.aiohttp import WebSocket
 NAMESPACE = "/"
 
 
-def text_frame(payload: bytes) -> bytes:
-    """An unmasked, final WebSocket text frame (RFC 6455 section 5.2), as a server sends it."""
-    size = len(payload)
+def frame_header(size: int) -> bytes:
+    """The header of an unmasked, final WebSocket text frame (RFC 6455 section 5.2) of `size` bytes."""
     if size < 126:
-        return struct.pack("!BB", 0x81, size) + payload
+        return struct.pack("!BB", 0x81, size)
     if size < 65536:
-        return struct.pack("!BBH", 0x81, 126, size) + payload
-    return struct.pack("!BBQ", 0x81, 127, size) + payload
+        return struct.pack("!BBH", 0x81, 126, size)
+    return struct.pack("!BBQ", 0x81, 127, size)
 
 
 def idle_transport(sock: Any) -> Any:
@@ -66,19 +65,21 @@ class LocalDelivery:
 
     def deliver(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None = None) -> int:
         """Send `event (channel, payload)` to every local socket in each channel; returns the count."""
-        manager = self.sio.manager
+        rooms = self.sio.manager.rooms.get(NAMESPACE)
+        if not rooms:
+            return 0
         sockets = self.sio.eio.sockets
-        prefix = '2[' + orjson.dumps(event).decode() + ','
-        suffix = ',' + payload_json + ']'
+        # The Engine.IO + Socket.IO packet `42["event","channel",payload]`, as bytes, around each channel's name.
+        head = b'42[' + orjson.dumps(event) + b','
+        tail = b',' + payload_json.encode() + b']'
         delivered = 0
         for channel in channels:
-            participants = list(manager.get_participants(NAMESPACE, channel))
-            if not participants:
+            members = rooms.get(channel)  # sid -> Engine.IO sid
+            if not members:
                 continue
-            text = prefix + orjson.dumps(channel).decode() + suffix
-            pkt = eio_packet.Packet(eio_packet.MESSAGE, text)
+            name = orjson.dumps(channel)
             frame: bytes | None = None
-            for sid, eio_sid in participants:
+            for sid, eio_sid in list(members.items()):
                 if sid == skip_sid:
                     continue
                 sock = sockets.get(eio_sid)
@@ -87,10 +88,11 @@ class LocalDelivery:
                 transport = idle_transport(sock)
                 if transport is not None:
                     if frame is None:
-                        frame = text_frame(("4" + text).encode())
+                        frame = b''.join((frame_header(len(head) + len(name) + len(tail)), head, name, tail))
                     transport.write(frame)
                 else:
-                    sock.queue.put_nowait(pkt)
+                    text = (head + name + tail)[1:].decode()  # the Socket.IO packet, for Engine.IO to frame
+                    sock.queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
                 delivered += 1
         return delivered
 

@@ -1,6 +1,7 @@
 """The async engine and session factory, for SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,11 @@ class Database:
         self.schema = schema
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
+        self.sqlite_file: str | None = None
         if self.is_sqlite:
-            path = _ensure_sqlite_dir(url)
+            path = self.sqlite_file = _ensure_sqlite_dir(url)
             if path:
-                kwargs["async_creator"] = lambda: sqlite_driver.connect(path, timeout=30)
+                kwargs["async_creator"] = lambda: sqlite_driver.connect(path, busy_timeout=30.0)
             else:
                 kwargs["connect_args"] = {"timeout": 30}
             # One connection: SQLite has one writer at a time, and concurrent write transactions on several
@@ -44,12 +46,17 @@ class Database:
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        if self.is_sqlite:
+        if self.is_sqlite and "async_creator" not in kwargs:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=MessengerSession)
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    async def checkpoint(self) -> None:
+        """Move the SQLite WAL into the database file, off the event loop (see storage/sqlite_driver.py)."""
+        if self.sqlite_file is not None:
+            await asyncio.to_thread(sqlite_driver.checkpoint, self.sqlite_file)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -65,9 +72,8 @@ def _ensure_sqlite_dir(url: str) -> str | None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """For an in-memory database (plain aiosqlite; a file goes through storage/sqlite_driver.py)."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    for pragma in (*sqlite_driver.PRAGMAS, "busy_timeout=30000"):
+        cursor.execute(f"PRAGMA {pragma}")
     cursor.close()

@@ -1,25 +1,42 @@
-"""aiosqlite with one thread hop per statement.
+"""aiosqlite, with fast statements run right on the event loop and one thread hop for the others.
 
 aiosqlite runs every sqlite3 call on its connection's thread, and SQLAlchemy's aiosqlite adapter makes four calls
-per SELECT (cursor, execute, fetchall, close) and three per write: each one a round trip between the event loop
-and that thread (a queue put, a thread wake-up, a self-pipe write, a loop wake-up), about 40 µs of CPU on one
-core. The adapter fetches every row right after executing anyway, so here the cursor does all of it in one call
-on the thread: execute, read the description, fetch the rows, close. A message send goes from 19 round trips
-to 7. Everything else (transactions, functions, closing) is aiosqlite's own.
+per SELECT (cursor, execute, fetchall, close) and three per write. Each is a round trip between the event loop and
+that thread (a queue put, a thread wake-up, the GIL changing hands, a self-pipe write, a loop wake-up): about
+40 µs of CPU on one core, and far more under load, while the statements a message send runs (primary-key and
+index lookups, three small writes) take a few microseconds inside SQLite. So:
+
+- a statement runs in one call (execute, description, every row, close) and its rows are kept by the cursor;
+- a statement that ran fast last time (under `INLINE_LIMIT_SECONDS`) runs inline on the event loop; one that is new
+  or ran slow (a search scanning a large table, say) runs on the connection's thread, so a slow query never
+  stalls the sockets. Each run re-times it, so a statement moves between the two as its cost changes;
+- commits and rollbacks run inline: in WAL mode with synchronous=NORMAL a commit appends to the WAL and does not
+  sync. The one slow part of a commit, the WAL checkpoint, is taken off it: `checkpoint()` runs on its own
+  connection and thread every second (core/app.py), and automatic checkpoints only start past a large WAL.
+
+Only one of the loop or the thread uses the connection at a time: the pool hands it to one session, and the
+adapter awaits each call before making the next.
 """
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import aiosqlite
 
+PRAGMAS = ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL")
+INLINE_LIMIT_SECONDS = 0.001
+AUTOCHECKPOINT_PAGES = 10_000  # a backstop: the periodic checkpoint keeps the WAL far smaller
+_MAX_TIMED_STATEMENTS = 4_096
+
+_T = TypeVar("_T")
 _Description = tuple[tuple[Any, ...], ...] | None
 
 
 class _Outcome:
-    __slots__ = ("description", "rows", "rowcount", "lastrowid")
+    __slots__ = ("description", "lastrowid", "rowcount", "rows")
 
     def __init__(self, description: _Description, rows: list[Any], rowcount: int, lastrowid: int | None) -> None:
         self.description = description
@@ -28,8 +45,12 @@ class _Outcome:
         self.lastrowid = lastrowid
 
 
-def _run(conn: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> _Outcome:
-    """On the connection's thread: the whole statement, its rows included."""
+_NOTHING = _Outcome(None, [], -1, None)
+
+
+def _run(conn: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> tuple[_Outcome, float]:
+    """The whole statement, its rows included, and how long it took."""
+    started = time.perf_counter()
     cursor = conn.cursor()
     try:
         if many:
@@ -38,19 +59,38 @@ def _run(conn: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> _Ou
             cursor.execute(sql, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-        return _Outcome(description, rows, cursor.rowcount, cursor.lastrowid)
+        return _Outcome(description, rows, cursor.rowcount, cursor.lastrowid), time.perf_counter() - started
     finally:
         cursor.close()
 
 
+def _busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _waiting(call: Callable[[], _T], timeout: float) -> _T:
+    """On the thread: `call`, retried while another connection holds the lock (SQLite's busy handler is off, so
+    that a statement run inline never sleeps on the event loop). A statement that failed busy changed nothing."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            return call()
+        except sqlite3.OperationalError as error:
+            if not _busy(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
 class PrefetchingCursor:
-    """The part of aiosqlite's Cursor that SQLAlchemy uses, with rows fetched during `execute`."""
+    """The part of aiosqlite's Cursor that SQLAlchemy uses, with the rows fetched when the statement runs."""
 
     arraysize = 1
 
-    def __init__(self, connection: OneHopConnection) -> None:
+    def __init__(self, connection: FastConnection) -> None:
         self._connection = connection
-        self._outcome = _Outcome(None, [], -1, None)
+        self._outcome = _NOTHING
         self._position = 0
 
     async def __aenter__(self) -> PrefetchingCursor:
@@ -59,17 +99,14 @@ class PrefetchingCursor:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def __await__(self) -> Any:
-        return self.__aenter__().__await__()
-
     async def execute(self, sql: str, parameters: Any = None) -> PrefetchingCursor:
-        return await self._do(sql, () if parameters is None else parameters, many=False)
+        return await self._run(sql, () if parameters is None else parameters, many=False)
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> PrefetchingCursor:
-        return await self._do(sql, parameters, many=True)
+        return await self._run(sql, list(parameters), many=True)
 
-    async def _do(self, sql: str, parameters: Any, many: bool) -> PrefetchingCursor:
-        self._outcome = await self._connection._execute(_run, self._connection._conn, sql, parameters, many)
+    async def _run(self, sql: str, parameters: Any, many: bool) -> PrefetchingCursor:
+        self._outcome = await self._connection.run_statement(sql, parameters, many)
         self._position = 0
         return self
 
@@ -91,13 +128,7 @@ class PrefetchingCursor:
         return self._take(None)
 
     async def close(self) -> None:
-        self._outcome = _Outcome(self._outcome.description, [], self._outcome.rowcount, self._outcome.lastrowid)
-
-    async def nextset(self) -> None:
-        return None
-
-    async def setinputsizes(self, *sizes: Any) -> None:
-        return None
+        self._position = len(self._outcome.rows)
 
     @property
     def description(self) -> _Description:
@@ -112,17 +143,67 @@ class PrefetchingCursor:
         return self._outcome.lastrowid
 
 
-class OneHopConnection(aiosqlite.Connection):
+class FastConnection(aiosqlite.Connection):
+    def __init__(self, connector: Callable[[], sqlite3.Connection], busy_timeout: float) -> None:
+        super().__init__(connector, 64)
+        self._busy_timeout = busy_timeout
+        self._last_seconds: dict[str, float] = {}  # statement -> how long it took last time
+
     def cursor(self) -> PrefetchingCursor:  # type: ignore[override]
         return PrefetchingCursor(self)
 
+    async def run_statement(self, sql: str, parameters: Any, many: bool) -> _Outcome:
+        conn = self._conn
+        last = self._last_seconds.get(sql)
+        outcome: _Outcome | None = None
+        if last is not None and last < INLINE_LIMIT_SECONDS:
+            try:
+                outcome, seconds = _run(conn, sql, parameters, many)
+            except sqlite3.OperationalError as error:
+                if not _busy(error):
+                    raise
+        if outcome is None:
+            outcome, seconds = await self._execute(
+                _waiting, lambda: _run(conn, sql, parameters, many), self._busy_timeout)
+        if last is None and len(self._last_seconds) >= _MAX_TIMED_STATEMENTS:
+            self._last_seconds.clear()
+        self._last_seconds[sql] = seconds
+        return outcome
 
-def connect(database: str, **kwargs: Any) -> OneHopConnection:
-    """Like `aiosqlite.connect`, with the one-hop cursor. The worker thread is a daemon, as SQLAlchemy makes it."""
+    async def commit(self) -> None:
+        await self._inline_or_waiting(self._conn.commit)
+
+    async def rollback(self) -> None:
+        await self._inline_or_waiting(self._conn.rollback)
+
+    async def _inline_or_waiting(self, call: Callable[[], None]) -> None:
+        try:
+            call()
+        except sqlite3.OperationalError as error:
+            if not _busy(error):
+                raise
+            await self._execute(_waiting, call, self._busy_timeout)
+
+
+def connect(database: str, busy_timeout: float = 30.0) -> FastConnection:
+    """Like `aiosqlite.connect`. The connection may be used from the loop and from its thread, one at a time."""
 
     def connector() -> sqlite3.Connection:
-        return sqlite3.connect(database, **kwargs)
+        conn = sqlite3.connect(database, timeout=0, check_same_thread=False)
+        for pragma in (*PRAGMAS, "busy_timeout=0", f"wal_autocheckpoint={AUTOCHECKPOINT_PAGES}"):
+            conn.execute(f"PRAGMA {pragma}")
+        return conn
 
-    connection = OneHopConnection(connector, 64)
-    connection._thread.daemon = True
+    connection = FastConnection(connector, busy_timeout)
+    connection._thread.daemon = True  # as SQLAlchemy's adapter makes aiosqlite's own
     return connection
+
+
+def checkpoint(database: str) -> None:
+    """Copy what the WAL holds into the database file, without waiting for readers or writers (blocking: run it
+    on a thread). Its own short-lived connection, so it never competes for the service's one."""
+    conn = sqlite3.connect(database, timeout=30)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        conn.close()
