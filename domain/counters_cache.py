@@ -45,7 +45,7 @@ class CountersCache:
 
     async def changed(self, provider_ids: Iterable[str]) -> None:
         """Forget these providers' counters on every node."""
-        ids = sorted(set(provider_ids))
+        ids = list(dict.fromkeys(provider_ids))
         if not ids:
             return
         self.drop(ids)  # at once here, before any other request on this node can read them

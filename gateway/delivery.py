@@ -14,6 +14,7 @@ delivers it with the same fast path.
 """
 from __future__ import annotations
 
+import asyncio
 import struct
 from typing import Any
 
@@ -62,6 +63,8 @@ def _idle_transport(sock: Any) -> Any:
 class LocalDelivery:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
+        self._unsent: dict[Any, list[bytes]] = {}  # transport -> frames for it, written together
+        self._flush_scheduled = False
 
     def deliver(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None = None) -> int:
         """Send `event (channel, payload)` to every local socket in each channel; returns the count."""
@@ -89,12 +92,34 @@ class LocalDelivery:
                 if transport is not None:
                     if frame is None:
                         frame = b''.join((frame_header(len(head) + len(name) + len(tail)), head, name, tail))
-                    transport.write(frame)
+                    self._write_soon(transport, frame)
                 else:
                     text = (head + name + tail)[1:].decode()  # the Socket.IO packet, for Engine.IO to frame
                     sock.queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
                 delivered += 1
         return delivered
+
+
+    def _write_soon(self, transport: Any, frame: bytes) -> None:
+        """Hold the frame until the event loop's next turn, so that everything published to one socket during this
+        turn (several requests' messages, when the server is busy) goes out in one write, one system call."""
+        frames = self._unsent.get(transport)
+        if frames is not None:
+            frames.append(frame)
+            return
+        self._unsent[transport] = [frame]
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            # Scheduled before anything queued for these sockets afterwards can wake their writers, so it
+            # writes first: each socket still receives in publish order.
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        unsent, self._unsent = self._unsent, {}
+        for transport, frames in unsent.items():
+            if not transport.is_closing():
+                transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
 
 
 class EchoRedisManager(socketio.AsyncRedisManager):

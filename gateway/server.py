@@ -96,7 +96,7 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     app[GATEWAY] = gateway
     svc.bus = bus
     svc.control = control
-    svc.counters.control = control
+    svc.counters.control = control if redis is not None else None  # alone, the local drop is all there is
     app.cleanup_ctx.append(_lifecycle)
     app.on_shutdown.append(_disconnect_everyone)
     return gateway
