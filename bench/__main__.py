@@ -52,7 +52,10 @@ def main() -> None:
     save("heartbeat", quick=args.quick, rows=hb_rows)
 
     mp_rows = [message_path.run(10 if args.quick else 100, rate, 2 if args.quick else 10)
-               for rate in ([20.0] if args.quick else [100.0, 200.0])]
+               for rate in ([20.0] if args.quick else [100.0, 200.0, 250.0])]
+    postgres = None if args.quick else message_path.postgres_url()
+    if postgres:
+        mp_rows += [message_path.run(100, rate, 10, postgres) for rate in (100.0, 150.0)]
     print(table(mp_rows, message_path.COLUMNS))
     path = save("message_path", quick=args.quick, rows=mp_rows)
     if args.quick:
@@ -72,7 +75,10 @@ def main() -> None:
          "changes the status and pushes `online.status`); SQL statements counted on an in-process server.",
          hb_rows, heartbeat.COLUMNS, []),
         ("Message path", "`POST /threads/{id}/messages` in a 100-member group, every member's socket subscribed to its "
-         "private channel; latency from the POST to the last member's `new.message`.", mp_rows, message_path.COLUMNS, []),
+         "private channel; latency from the POST to the last member's `new.message`. The members are WebSocket clients "
+         "speaking Engine.IO/Socket.IO directly (node + `ws`), the sender an aiohttp client, both on the load core. "
+         "The embedded SQLite first, then PostgreSQL on this machine when it is reachable (it shares the two cores).",
+         mp_rows, message_path.COLUMNS, []),
     ], "python -m bench")
     print(f"report: {doc}")
     print(f"results: {path}")

@@ -85,6 +85,22 @@ async def send(url: str, sender: dict, thread: str, rate: float, seconds: float)
             "post_p50_ms": pct(0.5), "post_p99_ms": pct(0.99)}
 
 
+def postgres_url() -> str | None:
+    """The local PostgreSQL (database `test`) when it accepts connections, else None."""
+    url = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    try:
+        import asyncpg
+
+        async def probe() -> None:
+            conn = await asyncpg.connect(url.replace("+asyncpg", ""), timeout=3)
+            await conn.close()
+
+        asyncio.run(probe())
+    except Exception:
+        return None
+    return url
+
+
 def run(members: int, rate: float, seconds: float, database_url: str | None = None) -> dict:
     extra = {"database_url": database_url, "database_schema": f"bench_{uuid.uuid4().hex[:8]}"} if database_url else {}
     with messenger_server(extra) as (url, server):

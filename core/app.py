@@ -21,7 +21,7 @@ from presence.backend import MemoryPresenceBackend
 from presence.broadcast import StatusBroadcaster
 from presence.engine import PresenceEngine
 from presence.last_active import LastActiveWriter
-from rest.middleware import auth_middleware, body_size_middleware, errors_middleware
+from rest.middleware import auth_middleware, errors_middleware
 from rest.ratelimit import RateLimiter
 from rest.resources import Resources
 from rest.routes import setup_routes
@@ -68,7 +68,7 @@ def build_services(config: Config, clock: Clock) -> Services:
 
 def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[errors_middleware, body_size_middleware, auth_middleware],
+        middlewares=[errors_middleware, auth_middleware],
         client_max_size=config.server.max_request_kb * 1024,
     )
     svc = build_services(config, clock or SystemClock())

@@ -1,7 +1,7 @@
 """JSON in and out, and the one timestamp format the API uses."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import orjson
@@ -12,7 +12,9 @@ def iso(value: datetime | None) -> str | None:
     """`2020-12-08T01:39:35.000000Z`: UTC, six fractional digits, trailing Z."""
     if value is None:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.isoformat(timespec="microseconds") + "Z"  # several times faster than strftime
 
 
 def dumps(data: Any) -> bytes:

@@ -17,7 +17,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """JSON errors for everything; and a declared body over the limit is refused before any of it is read
+    (streamed uploads included). One middleware for both: each layer costs every request, heartbeats included."""
     try:
+        limit = request.app[SERVICES].config.server.max_request_kb * 1024
+        if request.content_length is not None and request.content_length > limit:
+            raise ApiError(413, f"The request body is too large (limit {limit // 1024} KB).")
         return await handler(request)
     except ApiError as exc:
         return json_response(exc.body(), status=exc.status, headers=exc.headers or None)
@@ -38,15 +43,6 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_response({"message": "Server Error."}, status=500)
-
-
-@web.middleware
-async def body_size_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse a declared body over the limit before reading any of it (streamed uploads included)."""
-    limit = request.app[SERVICES].config.server.max_request_kb * 1024
-    if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, f"The request body is too large (limit {limit // 1024} KB).")
-    return await handler(request)
 
 
 @web.middleware

@@ -122,7 +122,6 @@ async def heartbeat(request: web.Request) -> web.Response:
     status = await svc.presence.heartbeat(me.id, me.alias, away, int(settings.online_status))
     kind = svc.providers.get(me.alias)
     counts = await svc.counters.get(session, me.id, friendable=bool(kind and kind.friendable))
-    await session.commit()
     return json_response(
         svc.resources.heartbeat(me, settings, status, counts.active_calls, counts.unread_threads, counts.pending_friends)
     )
