@@ -60,7 +60,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if token is None and not guest_allowed:
         raise ApiError(401, "Unauthenticated.")
     svc = request.app[SERVICES]
-    async with svc.db.session() as session:
+    session = svc.db.session()
+    try:
         request[SESSION] = session
         found = await svc.accounts.authenticate(session, token) if token else None
         if found is None:
@@ -73,3 +74,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         request[PROVIDER] = provider
         request[TOKEN] = access_token
         return await handler(request)
+    finally:
+        # A request answered from the caches (most heartbeats) never began a transaction: nothing to close,
+        # and closing would still cost a greenlet.
+        if session.in_transaction() or session.sync_session.identity_map:
+            await session.close()

@@ -14,7 +14,7 @@ from core.clock import ManualClock
 from core.config import Config, load_config
 from core.services import SERVICES, Services
 from tests.support.http import Api
-from tests.support.services import require_postgres
+from tests.support.services import require_postgres, require_redis
 
 # Real argon2id, with costs small enough that a test can register dozens of users quickly.
 FAST_SECURITY = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
@@ -111,3 +111,18 @@ async def sockets(server) -> AsyncIterator[Callable[..., Any]]:
     yield open_socket
     for recorder in opened:
         await recorder.close()
+
+
+@pytest.fixture
+def redis_settings() -> dict[str, Any]:
+    """Settings that put a node on the test Redis, under a prefix of its own."""
+    return {"redis_url": require_redis(), "gateway": {"redis_prefix": f"t{uuid.uuid4().hex[:10]}:"}}
+
+
+@pytest.fixture
+async def two_nodes(make_server, redis_settings) -> AsyncIterator[tuple[Any, Any, Api, Api]]:
+    """Two nodes sharing the database and Redis, and an HTTP client for each."""
+    node_a = await make_server(**redis_settings)
+    node_b = await make_server(**redis_settings)
+    async with aiohttp.ClientSession() as http:
+        yield node_a, node_b, Api(str(node_a.make_url("/")), http), Api(str(node_b.make_url("/")), http)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import aiohttp
 import pytest
@@ -10,7 +9,6 @@ import pytest
 from core.services import SERVICES
 from tests.messaging.helpers import API, group, listen
 from tests.support.http import Api
-from tests.support.services import require_redis
 from tests.support.sockets import connect
 
 CALLING = {"check_interval_seconds": 0.1, "heartbeat_timeout_seconds": 60, "ring_timeout_seconds": 45}
@@ -108,11 +106,6 @@ async def test_signalling_reaches_only_the_named_participant(api, svc, sockets):
     assert len(ann_sock.received("client-signal")) == 1  # only the first offer ever reached her
 
 
-@pytest.fixture
-def redis_settings():
-    return {"redis_url": require_redis(), "gateway": {"redis_prefix": f"t{uuid.uuid4().hex[:10]}:"}}
-
-
 async def test_the_checker_acts_once_per_cluster(make_server, redis_settings, clock):
     settings = {**redis_settings, "messenger": {"calling": CALLING}}
     node_a = await make_server(**settings)
@@ -136,22 +129,17 @@ async def test_the_checker_acts_once_per_cluster(make_server, redis_settings, cl
         assert [m["type"] for m in logs].count(90) == 1
 
 
-
-async def test_counters_cached_on_one_node_follow_changes_made_on_another(make_server, redis_settings):
-    node_a = await make_server(**redis_settings)
-    node_b = await make_server(**redis_settings)
-    async with aiohttp.ClientSession() as http:
-        api_a = Api(str(node_a.make_url("/")), http)
-        api_b = Api(str(node_b.make_url("/")), http)
-        owner = await api_a.register()
-        member = await api_a.register()
-        g = await group(api_a, node_a.app[SERVICES], owner, [member])
-        beat = {"away": False}
-        assert (await api_a.post(f"{API}/heartbeat", member.token, json=beat)).body["active_calls_count"] == 0
-        await start_call(api_b, owner, g)  # on the other node
-        for _ in range(50):  # the drop travels over Redis pub/sub
-            counts = (await api_a.post(f"{API}/heartbeat", member.token, json=beat)).body
-            if counts["active_calls_count"] == 1:
-                break
-            await asyncio.sleep(0.02)
-        assert counts["active_calls_count"] == 1
+async def test_counters_cached_on_one_node_follow_changes_made_on_another(two_nodes):
+    node_a, node_b, api_a, api_b = two_nodes
+    owner = await api_a.register()
+    member = await api_a.register()
+    g = await group(api_a, node_a.app[SERVICES], owner, [member])
+    beat = {"away": False}
+    assert (await api_a.post(f"{API}/heartbeat", member.token, json=beat)).body["active_calls_count"] == 0
+    await start_call(api_b, owner, g)  # on the other node
+    for _ in range(50):  # the drop travels over Redis pub/sub
+        counts = (await api_a.post(f"{API}/heartbeat", member.token, json=beat)).body
+        if counts["active_calls_count"] == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert counts["active_calls_count"] == 1

@@ -7,16 +7,11 @@ check who received each message.
 from __future__ import annotations
 
 import asyncio
-import uuid
-
-import aiohttp
-import pytest
 
 from core.services import SERVICES
 from tests.messaging.helpers import API, group
 from tests.support.factories import make_friends
 from tests.support.http import Api
-from tests.support.services import require_redis
 from tests.support.sockets import connect
 
 
@@ -94,22 +89,13 @@ async def test_each_message_reaches_the_participants_of_the_moment(api, svc, ser
     await change_everything(api, svc, audience, owner, ann, ben, cat, dan)
 
 
-@pytest.fixture
-def redis_settings():
-    return {"redis_url": require_redis(), "gateway": {"redis_prefix": f"t{uuid.uuid4().hex[:10]}:"}}
-
-
-async def test_a_node_sending_follows_changes_made_on_another(make_server, redis_settings):
+async def test_a_node_sending_follows_changes_made_on_another(two_nodes):
     """Node A sends every message (and remembers the audience); every change is made through node B."""
-    node_a = await make_server(**redis_settings)
-    node_b = await make_server(**redis_settings)
-    async with aiohttp.ClientSession() as http:
-        api_a = Api(str(node_a.make_url("/")), http)
-        api_b = Api(str(node_b.make_url("/")), http)
-        owner, ann, ben, cat, dan = [await api_b.register(name) for name in ("Owner", "Ann", "Ben", "Cat", "Dan")]
-        g = await group(api_b, node_b.app[SERVICES], owner, [ann, ben])
-        audience = Audience(api_a, owner, g["id"])
-        for i, user in enumerate((owner, ann, ben, cat, dan)):  # sockets on both nodes
-            await audience.listen(str((node_a if i % 2 else node_b).make_url("/")), user)
-        await asyncio.sleep(0.2)
-        await change_everything(api_b, node_b.app[SERVICES], audience, owner, ann, ben, cat, dan)
+    node_a, node_b, api_a, api_b = two_nodes
+    owner, ann, ben, cat, dan = [await api_b.register(name) for name in ("Owner", "Ann", "Ben", "Cat", "Dan")]
+    g = await group(api_b, node_b.app[SERVICES], owner, [ann, ben])
+    audience = Audience(api_a, owner, g["id"])
+    for i, user in enumerate((owner, ann, ben, cat, dan)):  # sockets on both nodes
+        await audience.listen(str((node_a if i % 2 else node_b).make_url("/")), user)
+    await asyncio.sleep(0.2)
+    await change_everything(api_b, node_b.app[SERVICES], audience, owner, ann, ben, cat, dan)
