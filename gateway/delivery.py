@@ -63,8 +63,7 @@ def _idle_transport(sock: Any) -> Any:
 class LocalDelivery:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
-        self._unsent: dict[Any, list[bytes]] = {}  # transport -> frames for it, written together
-        self._flush_scheduled = False
+        self._unsent: dict[Any, list[bytes]] = {}  # transport -> frames for it, written together on the next turn
 
     def deliver(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None = None) -> int:
         """Send `event (channel, payload)` to every local socket in each channel; returns the count."""
@@ -82,6 +81,7 @@ class LocalDelivery:
                 continue
             name = orjson.dumps(channel)
             frame: bytes | None = None
+            text: str | None = None
             for sid, eio_sid in list(members.items()):
                 if sid == skip_sid:
                     continue
@@ -94,28 +94,22 @@ class LocalDelivery:
                         frame = b''.join((frame_header(len(head) + len(name) + len(tail)), head, name, tail))
                     self._write_soon(transport, frame)
                 else:
-                    text = (head + name + tail)[1:].decode()  # the Socket.IO packet, for Engine.IO to frame
+                    if text is None:
+                        text = (head + name + tail)[1:].decode()  # the Socket.IO packet, for Engine.IO to frame
                     sock.queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
                 delivered += 1
         return delivered
 
-
     def _write_soon(self, transport: Any, frame: bytes) -> None:
         """Hold the frame until the event loop's next turn, so that everything published to one socket during this
         turn (several requests' messages, when the server is busy) goes out in one write, one system call."""
-        frames = self._unsent.get(transport)
-        if frames is not None:
-            frames.append(frame)
-            return
-        self._unsent[transport] = [frame]
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
+        if not self._unsent:
             # Scheduled before anything queued for these sockets afterwards can wake their writers, so it
             # writes first: each socket still receives in publish order.
             asyncio.get_running_loop().call_soon(self._flush)
+        self._unsent.setdefault(transport, []).append(frame)
 
     def _flush(self) -> None:
-        self._flush_scheduled = False
         unsent, self._unsent = self._unsent, {}
         for transport, frames in unsent.items():
             if not transport.is_closing():

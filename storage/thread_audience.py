@@ -12,7 +12,7 @@ import random
 from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import inspect, update
+from sqlalchemy import event, inspect, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -48,13 +48,7 @@ class ThreadAudienceCache:
 
 
 def _changed_threads(session: Session) -> set[str]:
-    changed: set[str] = set()
-    for obj in session.new:
-        if isinstance(obj, Participant):
-            changed.add(obj.thread_id)
-    for obj in session.deleted:
-        if isinstance(obj, Participant):
-            changed.add(obj.thread_id)
+    changed = {obj.thread_id for obj in (*session.new, *session.deleted) if isinstance(obj, Participant)}
     for obj in session.dirty:
         if isinstance(obj, Participant):
             attrs = inspect(obj).attrs
@@ -76,6 +70,4 @@ def _bump_versions(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def track_audience_changes(session_class: type[Session]) -> None:
-    from sqlalchemy import event
-
     event.listen(session_class, "before_flush", _bump_versions)
