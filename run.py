@@ -1,9 +1,10 @@
 #!/usr/bin/env python
-"""Messenger Gateway command line.
+"""Messenger Gateway command line (`messenger-gateway`, or `python run.py` in a checkout).
 
-  python run.py [--host H] [--port P] [--config FILE]         serve the API and sockets (default)
-  python run.py migrate                                        create or upgrade the database schema
-  python run.py user create --name N --email E --password P    create an account, print its id and a token
+  messenger-gateway [--host H] [--port P] [--config FILE]     serve the API and sockets (default)
+  messenger-gateway migrate                                    create or upgrade the database schema
+  messenger-gateway user create --name N --email E --password P  create an account, print its id and a token
+  messenger-gateway config                                     print the effective configuration, secrets masked
 """
 from __future__ import annotations
 
@@ -13,17 +14,23 @@ import logging
 import sys
 from typing import Any
 
-from core.config import Config, ConfigError, load_config
+import yaml
+
+from core.config import Config, ConfigError, effective_config, load_config
+from core.version import __version__
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="run.py", description="Messenger Gateway: REST API + Socket.IO on one port")
-    parser.add_argument("--config", help="YAML file merged over config.yaml (same as MESSENGER_CONFIG)")
+    parser = argparse.ArgumentParser(prog="messenger-gateway",
+                                     description="Messenger Gateway: REST API + Socket.IO on one port")
+    parser.add_argument("--version", action="version", version=f"messenger-gateway {__version__}")
+    parser.add_argument("--config", help="YAML file merged over the defaults (same as MESSENGER_CONFIG)")
     parser.add_argument("--host", help="bind address (overrides server.host / MESSENGER_HOST)")
     parser.add_argument("--port", type=int, help="port (overrides server.port / MESSENGER_PORT)")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the server (default)")
     commands.add_parser("migrate", help="create or upgrade the database schema")
+    commands.add_parser("config", help="print the effective configuration (secrets masked) and exit")
     user = commands.add_parser("user", help="manage accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True)
     create = user_commands.add_parser("create", help="create an account and print its id and a token")
@@ -42,16 +49,20 @@ def config_from(args: argparse.Namespace) -> Config:
 
 
 def serve(config: Config) -> None:
-    from aiohttp import web
-
     from core.app import create_app
     from core.runtime import tune_gc
+    from core.serving import serve_until_stopped
+    from core.services import SERVICES
 
-    logging.basicConfig(level=config.logging.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(config)
     tune_gc()
-    print(f"Messenger Gateway listening on http://{config.server.host}:{config.server.port}", flush=True)
-    web.run_app(app, host=config.server.host, port=config.server.port, print=None, access_log=None)
+    server = config.server
+    asyncio.run(serve_until_stopped(app, app[SERVICES].lifecycle, server.host, server.port,
+                                    server.shutdown_timeout_seconds))
+
+
+def print_config(config: Config) -> None:
+    print(yaml.safe_dump(effective_config(config), sort_keys=False, allow_unicode=True), end="")
 
 
 async def migrate_command(config: Config) -> None:
@@ -97,16 +108,27 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
+    from core.logs import configure_logging
+    from core.serving import ListenError
+
+    configure_logging(config.logging.level, config.logging.format)
     try:
         if args.command in (None, "serve"):
             serve(config)
+        elif args.command == "config":
+            print_config(config)
         elif args.command == "migrate":
             asyncio.run(migrate_command(config))
         elif args.command == "user":
             asyncio.run(create_user_command(config, args.name, args.email, args.password))
+    except ListenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were installed
+        return 130
     return 0
 
 

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import AsyncIterator
 
 from aiohttp import web
 
 from core.clock import Clock, SystemClock
 from core.config import Config
+from core.lifecycle import Lifecycle
+from core.metrics import Metrics
+from core.outages import wait_until_reachable
 from core.services import SERVICES, Services
 from core.tasks import PeriodicTask
 from domain.accounts import Accounts
@@ -16,11 +20,12 @@ from domain.counters_cache import CountersCache
 from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
 from domain.settings_cache import SettingsCache
-from gateway.server import build_gateway
+from gateway.server import Gateway, build_gateway, close_every_socket
 from presence.backend import MemoryPresenceBackend
 from presence.broadcast import StatusBroadcaster
 from presence.engine import PresenceEngine
 from presence.last_active import LastActiveWriter
+from rest.forwarded import ForwardedHeaders
 from rest.middleware import auth_middleware, errors_middleware
 from rest.ratelimit import RateLimiter
 from rest.resources import Resources
@@ -63,18 +68,20 @@ def build_services(config: Config, clock: Clock) -> Services:
         settings=SettingsCache(providers, clock, config.security.token_cache_seconds),
         counters=CountersCache(clock),
         audiences=ThreadAudienceCache(),
+        lifecycle=Lifecycle(node_id=uuid.uuid4().hex[:12]),
+        metrics=Metrics(),
     )
 
 
 def create_app(config: Config, clock: Clock | None = None) -> web.Application:
-    app = web.Application(
-        middlewares=[errors_middleware, auth_middleware],
-        client_max_size=config.server.max_request_kb * 1024,
-    )
+    middlewares = [errors_middleware, auth_middleware]
+    if config.server.trusted_proxies:  # first, so that everything after it sees the client's address and URL
+        middlewares.insert(0, ForwardedHeaders(config.server.trusted_proxies).middleware)
+    app = web.Application(middlewares=middlewares, client_max_size=config.server.max_request_kb * 1024)
     svc = build_services(config, clock or SystemClock())
     app[SERVICES] = svc
     app[LAST_ACTIVE_WRITER] = LastActiveWriter(svc.presence, svc.db, config.presence.last_active_flush_seconds)
-    setup_routes(app)
+    setup_routes(app, config.messenger.api_prefix)
     app.cleanup_ctx.append(_storage_lifecycle)
     gateway = build_gateway(app, config, svc)
     broadcaster = StatusBroadcaster(svc.db, svc.bus, svc.presence)
@@ -92,11 +99,50 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     checker = CallActivityChecker(svc, calling, gateway.redis, f"{config.gateway.redis_prefix}calls:checker")
     app[CALL_CHECKER] = PeriodicTask("call activity checker", calling.check_interval_seconds, checker.tick)
     app.cleanup_ctx.append(_calls_lifecycle)
+    svc.lifecycle.add_check("database", svc.db.ping)
+    if gateway.redis is not None:
+        svc.lifecycle.add_check("redis", gateway.redis.ping)
+    register_node_metrics(svc, gateway)
+    register_drain_steps(svc, gateway, app[LAST_ACTIVE_WRITER])
     return app
+
+
+def register_drain_steps(svc: Services, gateway: Gateway, writer: LastActiveWriter) -> None:
+    """What SIGTERM does before the app's cleanup (which then stops the tasks and leaves the cluster)."""
+
+    async def no_grace() -> None:
+        svc.presence.begin_drain()
+
+    svc.lifecycle.add_drain_step("presence without grace", no_grace)
+    svc.lifecycle.add_drain_step("close sockets", lambda: close_every_socket(gateway.sio))
+    svc.lifecycle.add_drain_step("push status changes", svc.presence.sweep)
+    svc.lifecycle.add_drain_step("flush last-active times", writer.flush)
+
+
+def register_node_metrics(svc: Services, gateway: Gateway) -> None:
+    """What /metrics reads from the running node when it is scraped (nothing here costs the hot paths)."""
+    m = svc.metrics
+    bus = gateway.bus
+    m.gauge("messenger_sockets_connected", "Socket.IO connections open on this node", lambda: len(gateway.echo.conns))
+    m.gauge("messenger_subscriptions", "Channel subscriptions of this node's sockets, by channel kind",
+            gateway.echo.subscriptions_by_kind, labels=("kind",))
+    m.counter("messenger_events_published", "Events published on this node (one per publish, whatever the audience)",
+              lambda: bus.published)
+    m.counter("messenger_deliveries", "Events written or queued to this node's sockets", lambda: bus.delivered)
+    m.counter("messenger_bus_publish_failures", "Publishes the Redis bus could not send to the other nodes",
+              lambda: bus.publish_failures)
+    m.counter("messenger_heartbeats", "Heartbeats received", lambda: svc.presence.heartbeats)
+    m.counter("messenger_status_changes", "Online status changes decided, by new status",
+              lambda: {(name,): count for name, count in svc.presence.status_changes().items()}, labels=("status",))
+    m.gauge("messenger_db_pool_connections", "Database pool connections: open, in use, and the pool's size",
+            lambda: {(state,): count for state, count in svc.db.pool_use().items()}, labels=("state",))
+    m.gauge("messenger_draining", "1 while the node drains (shutting down)", lambda: float(svc.lifecycle.draining))
+    bus.on_lag = m.bus_lag.observe
 
 
 async def _storage_lifecycle(app: web.Application) -> AsyncIterator[None]:
     svc = app[SERVICES]
+    await wait_until_reachable("database", svc.db.url, svc.db.ping)
     await migrate.upgrade(svc.db)
     writer = app[LAST_ACTIVE_WRITER]
     writer.start()

@@ -6,6 +6,8 @@ line that names the offending key, so run.py can print it and exit without a tra
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+import ipaddress
 import os
 import types
 import typing
@@ -15,7 +17,7 @@ from typing import Any, Mapping
 
 import yaml
 
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "config.yaml"
 
 
 DOCUMENT_EXTENSIONS = ("csv", "doc", "docx", "json", "pdf", "ppt", "pptx", "rar", "rtf", "txt", "xls", "xlsx", "xml",
@@ -31,11 +33,16 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 6001
     max_request_kb: int = 12288
+    shutdown_timeout_seconds: float = 10.0
+    # addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed
+    trusted_proxies: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
+    format: str = "text"  # or json: one JSON object per line
+    access_log: bool = True  # one line per HTTP request
 
 
 @dataclass(frozen=True)
@@ -230,13 +237,14 @@ class Config:
         return f"sqlite+aiosqlite:///{self.storage_path / 'messenger.sqlite3'}"
 
 
-ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+ENV_PREFIX = "MESSENGER_"
+# Shorter names kept from earlier releases.
+ENV_ALIASES: dict[str, tuple[str, ...]] = {
     "MESSENGER_HOST": ("server", "host"),
     "MESSENGER_PORT": ("server", "port"),
-    "MESSENGER_DATABASE_URL": ("database_url",),
-    "MESSENGER_STORAGE_DIR": ("storage_dir",),
-    "MESSENGER_REDIS_URL": ("redis_url",),
 }
+# MESSENGER_* variables that are not settings.
+ENV_NOT_SETTINGS = ("MESSENGER_CONFIG", "MESSENGER_TEST_")
 
 
 def load_config(
@@ -250,15 +258,85 @@ def load_config(
     extra = path or env.get("MESSENGER_CONFIG")
     if extra:
         data = deep_merge(data, _read_yaml(Path(extra)))
-    for var, keys in ENV_OVERRIDES.items():
-        value = env.get(var)
-        if value is not None and value != "":
-            data = deep_merge(data, _nest(keys, _env_value(var, keys, value)))
+    for keys, value in env_settings(env):
+        data = deep_merge(data, _nest(keys, value))
     if overrides:
         data = deep_merge(data, dict(overrides))
     config = _build(Config, data, "")
     _check_semantics(config)
     return config
+
+
+def env_settings(env: Mapping[str, str]) -> list[tuple[tuple[str, ...], Any]]:
+    """Settings given as environment variables, by a mechanical rule: `MESSENGER_` + the key path in upper case,
+    sections joined by a double underscore (`gateway.redis_prefix` is `MESSENGER_GATEWAY__REDIS_PREFIX`,
+    `messenger.providers.user.searchable` is `MESSENGER_MESSENGER__PROVIDERS__USER__SEARCHABLE`). A string setting
+    takes the value as it is; any other (numbers, true/false, null, lists, maps) is read as YAML, so JSON works:
+    `MESSENGER_GATEWAY__CLIENTS='[{"app_id": "a", "key": "k"}]'`. Empty values are ignored."""
+    found = []
+    for var in sorted(env):
+        raw = env[var]
+        if not var.startswith(ENV_PREFIX) or var.startswith(ENV_NOT_SETTINGS) or raw == "":
+            continue
+        keys = ENV_ALIASES.get(var) or tuple(part.lower() for part in var[len(ENV_PREFIX):].split("__"))
+        hint = _hint_at(var, keys)
+        value = _env_value(var, hint, raw)
+        try:
+            _coerce(hint, value, ".".join(keys))
+        except ConfigError as exc:  # say which variable is wrong, not only which key
+            raise ConfigError(f"{exc} (from {var})") from None
+        found.append((keys, value))
+    return found
+
+
+def _hint_at(var: str, keys: tuple[str, ...]) -> Any:
+    hint: Any = Config
+    for depth, key in enumerate(keys):
+        if dataclasses.is_dataclass(hint):
+            hints = typing.get_type_hints(hint)
+            if key not in hints:
+                raise ConfigError(f"environment variable {var} names no setting ({'.'.join(keys[:depth + 1])})")
+            hint = hints[key]
+        elif typing.get_origin(hint) is dict and key:
+            hint = typing.get_args(hint)[1]
+        else:
+            raise ConfigError(f"environment variable {var} names no setting ({'.'.join(keys[:depth + 1])})")
+    return hint
+
+
+def _accepts(hint: Any, kind: type) -> bool:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return any(_accepts(option, kind) for option in typing.get_args(hint))
+    return hint is kind
+
+
+def _env_value(var: str, hint: Any, raw: str) -> Any:
+    if raw.strip() in ("null", "~") and _accepts(hint, type(None)):
+        return None
+    if _accepts(hint, str) and not raw.lstrip().startswith(("[", "{")):
+        return raw
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError:
+        raise ConfigError(f"environment variable {var} is not a valid value (YAML or JSON): {raw!r}") from None
+
+
+SECRET_KEYS = ("key", "secret", "password")
+
+
+def effective_config(config: Config) -> dict[str, Any]:
+    """The configuration as plain data, with secrets masked (for `messenger-gateway config`)."""
+    from core.outages import redact_url
+
+    data = dataclasses.asdict(config)
+    data["database_url"] = redact_url(config.resolved_database_url)
+    if data.get("redis_url"):
+        data["redis_url"] = redact_url(data["redis_url"])
+    for client in data["gateway"]["clients"]:
+        for key in SECRET_KEYS:
+            if client.get(key):
+                client[key] = "***"
+    return data
 
 
 def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -296,15 +374,6 @@ def _nest(keys: tuple[str, ...], value: Any) -> dict[str, Any]:
     return result
 
 
-def _env_value(var: str, keys: tuple[str, ...], raw: str) -> Any:
-    if keys == ("server", "port"):
-        try:
-            return int(raw)
-        except ValueError:
-            raise ConfigError(f"{var} must be a port number, got {raw!r}") from None
-    return raw
-
-
 def _build(cls: type, data: Any, path: str) -> Any:
     if not isinstance(data, Mapping):
         raise ConfigError(f"config key {path or '<root>'} must be a mapping")
@@ -314,9 +383,11 @@ def _build(cls: type, data: Any, path: str) -> Any:
     if unknown:
         raise ConfigError(f"unknown config key {_join(path, str(unknown[0]))}")
     kwargs = {}
-    for name in names:
-        if name in data:
-            kwargs[name] = _coerce(hints[name], data[name], _join(path, name))
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _coerce(hints[f.name], data[f.name], _join(path, f.name))
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"config key {_join(path, f.name)} is required")
     return cls(**kwargs)
 
 
@@ -369,6 +440,17 @@ def _coerce(hint: Any, value: Any, path: str) -> Any:
 def _check_semantics(config: Config) -> None:
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"server.port must be between 1 and 65535, got {config.server.port}")
+    if config.server.max_request_kb < 1:
+        raise ConfigError("server.max_request_kb must be at least 1")
+    if config.server.shutdown_timeout_seconds <= 0:
+        raise ConfigError("server.shutdown_timeout_seconds must be greater than 0")
+    for proxy in config.server.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"server.trusted_proxies: {proxy!r} is not an IP address or network") from None
+    _check_security(config.security)
+    _check_prefixes(config.messenger)
     for section in (config.messenger.collections, config.limits):
         for f in dataclasses.fields(section):
             value = getattr(section, f.name)
@@ -409,8 +491,42 @@ def _check_semantics(config: Config) -> None:
         raise ConfigError("gateway.clients has the same app_id twice")
     if config.gateway.node_timeout_seconds <= config.gateway.node_heartbeat_seconds:
         raise ConfigError("gateway.node_timeout_seconds must be longer than gateway.node_heartbeat_seconds")
+    if config.logging.format not in ("text", "json"):
+        raise ConfigError(f"logging.format must be text or json, got {config.logging.format!r}")
+    for client in config.gateway.clients:
+        if not client.app_id or not client.key:
+            raise ConfigError("gateway.clients: every client needs a non-empty app_id and key")
+    if url and url.startswith("postgresql+asyncpg://") and importlib.util.find_spec("asyncpg") is None:
+        raise ConfigError("database_url is PostgreSQL, which needs asyncpg: pip install 'messenger-gateway[postgres]'")
     if config.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ConfigError(f"logging.level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {config.logging.level!r}")
+
+
+def _check_security(security: SecurityConfig) -> None:
+    # argon2's own limits: at least one pass and one lane, and 8 KiB of memory per lane
+    if security.argon2_time_cost < 1:
+        raise ConfigError(f"security.argon2_time_cost must be at least 1, got {security.argon2_time_cost}")
+    if security.argon2_parallelism < 1:
+        raise ConfigError(f"security.argon2_parallelism must be at least 1, got {security.argon2_parallelism}")
+    if security.argon2_memory_kib < 8 * security.argon2_parallelism:
+        raise ConfigError("security.argon2_memory_kib must be at least 8 x security.argon2_parallelism")
+    if security.min_password_length < 1:
+        raise ConfigError("security.min_password_length must be at least 1")
+    if security.token_cache_seconds < 0:
+        raise ConfigError("security.token_cache_seconds must be 0 or more")
+
+
+def _check_prefixes(messenger: MessengerConfig) -> None:
+    for key, prefix in (("api_prefix", messenger.api_prefix), ("web_prefix", messenger.web_prefix)):
+        if not prefix.startswith("/") or prefix.endswith("/") or len(prefix) < 2 or " " in prefix:
+            raise ConfigError(f"messenger.{key} must be a path like /api/messenger (no trailing slash), got {prefix!r}")
+        if prefix.split("/")[1] in RESERVED_TOP_PATHS:
+            raise ConfigError(f"messenger.{key} cannot be under /{prefix.split('/')[1]} (used by the server itself)")
+    if messenger.api_prefix == messenger.web_prefix:
+        raise ConfigError("messenger.api_prefix and messenger.web_prefix must differ")
+
+
+RESERVED_TOP_PATHS = ("socket.io", "apps", "images", "health", "ready", "metrics")
 
 
 def _join(path: str, name: str) -> str:

@@ -7,6 +7,8 @@ from aiohttp import web
 
 from core.clock import Clock
 from core.config import Config
+from core.lifecycle import Lifecycle
+from core.metrics import Metrics
 from domain.accounts import Accounts
 from domain.counters_cache import CountersCache
 from domain.options import ProviderOptions
@@ -39,6 +41,8 @@ class Services:
     settings: SettingsCache
     counters: CountersCache
     audiences: ThreadAudienceCache
+    lifecycle: Lifecycle
+    metrics: Metrics
     # set by the gateway when the app is built (the CLI runs without them)
     bus: EventBus = field(init=False)
     control: LocalControl = field(init=False)

@@ -5,6 +5,8 @@ import asyncio
 import logging
 from typing import Awaitable, Callable
 
+from core.outages import describe, is_outage
+
 log = logging.getLogger("messenger")
 
 
@@ -20,16 +22,26 @@ class PeriodicTask:
     async def _loop(self) -> None:
         if not self._run_first:
             await self._wait()
+        failing = False
         while not self._stopping.is_set():
             try:
                 await self._job()
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 # some clients turn a cancellation into their own error: do not keep running then
                 if self._stopping.is_set():
                     return
-                log.exception("%s failed; retrying in %ss", self.name, self.interval)
+                if not is_outage(exc):
+                    log.exception("%s failed; retrying in %ss", self.name, self.interval)
+                elif not failing:  # one line per outage, not one per tick
+                    log.warning("%s: a dependency is unavailable (%s); retrying every %ss", self.name, describe(exc),
+                                self.interval)
+                failing = True
+            else:
+                if failing:
+                    log.info("%s works again", self.name)
+                failing = False
             await self._wait()
 
     async def _wait(self) -> None:

@@ -7,7 +7,7 @@ nodes, which deliver it the same way (so `except_socket` is honoured on every no
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import orjson
 import socketio
@@ -32,6 +32,22 @@ class EventBus:
         self._cluster = manager if isinstance(manager, EchoRedisManager) else None
         if self._cluster is not None:
             self._cluster.delivery = self.delivery
+        # for /metrics: plain integers, one addition per publish
+        self.published = 0
+        self.publish_failures = 0
+
+    @property
+    def delivered(self) -> int:
+        return self.delivery.delivered
+
+    @property
+    def on_lag(self) -> Callable[[float], None] | None:
+        return self._cluster.on_lag if self._cluster is not None else None
+
+    @on_lag.setter
+    def on_lag(self, observe: Callable[[float], None] | None) -> None:
+        if self._cluster is not None:
+            self._cluster.on_lag = observe
 
     async def publish(
         self, channels: Iterable[str], event: str, data: Any, except_socket: str | None = None
@@ -40,9 +56,11 @@ class EventBus:
         if not unique:
             return
         payload = encode(data)
+        self.published += 1
         self.delivery.deliver(event, unique, payload, except_socket or None)
-        if self._cluster is not None:
-            await self._cluster.publish_batch(event, unique, payload, except_socket or None)
+        if self._cluster is not None and not await self._cluster.publish_batch(event, unique, payload,
+                                                                              except_socket or None):
+            self.publish_failures += 1
 
     async def publish_to_providers(self, providers: Iterable[tuple[str, str]], event: str, data: Any) -> None:
         """Publish to the private channels of these (alias, id) providers."""
@@ -54,6 +72,7 @@ class EventBus:
         """Deliver to this node's sockets only (for input every node receives by itself)."""
         unique = list(dict.fromkeys(channels))
         if unique:
+            self.published += 1
             self.delivery.deliver(event, unique, encode(data), except_socket or None)
 
     async def emit_to_socket(self, sid: str, event: str, channel: str, data: Any) -> None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import struct
-from typing import Any
+import time
+from typing import Any, Callable
 
 import orjson
 import socketio
@@ -64,6 +65,8 @@ class LocalDelivery:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
         self._unsent: dict[Any, list[bytes]] = {}  # transport -> frames for it, written together on the next turn
+        self.delivered = 0  # events written or queued to sockets, for /metrics (one addition per call)
+        self.fast_writes = 0  # of which written straight to an idle socket's transport (the fast path)
 
     def deliver(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None = None) -> int:
         """Send `event (channel, payload)` to every local socket in each channel; returns the count."""
@@ -75,6 +78,7 @@ class LocalDelivery:
         head = b'42[' + orjson.dumps(event) + b','
         tail = b',' + payload_json.encode() + b']'
         delivered = 0
+        fast = 0
         for channel in channels:
             members = rooms.get(channel)  # sid -> Engine.IO sid
             if not members:
@@ -93,11 +97,14 @@ class LocalDelivery:
                     if frame is None:
                         frame = b''.join((frame_header(len(head) + len(name) + len(tail)), head, name, tail))
                     self._write_soon(transport, frame)
+                    fast += 1
                 else:
                     if text is None:
                         text = (head + name + tail)[1:].decode()  # the Socket.IO packet, for Engine.IO to frame
                     sock.queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
                 delivered += 1
+        self.delivered += delivered
+        self.fast_writes += fast
         return delivered
 
     def _write_soon(self, transport: Any, frame: bytes) -> None:
@@ -120,14 +127,20 @@ class EchoRedisManager(socketio.AsyncRedisManager):
     """python-socketio's Redis manager, plus one message per multi-channel publish."""
 
     delivery: LocalDelivery | None = None
+    on_lag: Callable[[float], None] | None = None  # seconds from the publish on another node to its delivery here
 
-    async def publish_batch(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None) -> None:
-        await self._publish({"method": "emit", "mg_batch": True, "event": event, "channels": channels,
-                             "payload": payload_json, "skip_sid": skip_sid, "namespace": NAMESPACE,
-                             "host_id": self.host_id})
+    async def publish_batch(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None) -> bool:
+        """Whether Redis took the message (python-socketio retries once, then logs and gives up)."""
+        receivers = await self._publish({"method": "emit", "mg_batch": True, "event": event, "channels": channels,
+                                         "payload": payload_json, "skip_sid": skip_sid, "namespace": NAMESPACE,
+                                         "host_id": self.host_id, "ts": time.time()})
+        return receivers is not None
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         if message.get("mg_batch"):
+            sent_at = message.get("ts")
+            if self.on_lag is not None and isinstance(sent_at, float):
+                self.on_lag(max(0.0, time.time() - sent_at))
             if self.delivery is not None:
                 self.delivery.deliver(message["event"], list(message["channels"]), message["payload"],
                                       message.get("skip_sid"))

@@ -59,6 +59,12 @@ def token_from_auth(auth: Any) -> str | None:
     return None
 
 
+def _client_address(environ: dict) -> str:
+    request = environ.get("aiohttp.request")
+    remote = getattr(request, "remote", None)
+    return str(remote or environ.get("REMOTE_ADDR") or "-")
+
+
 SIGNAL_EVENT = "client-signal"
 SIGNAL_TYPES = ("offer", "answer", "candidate")
 
@@ -82,7 +88,19 @@ class EchoGateway:
         sio.on("client event", self.on_client_event)
 
     # -- connection ----------------------------------------------------------------------------------
+    def subscriptions_by_kind(self) -> dict[tuple[str], int]:
+        """Channel subscriptions of this node's sockets: private, presence or public (read by /metrics)."""
+        counts = {("private",): 0, ("presence",): 0, ("public",): 0}
+        for conn in self.conns.values():
+            for channel in conn.channels:
+                kind = "presence" if channel.startswith("presence-") else \
+                    "private" if channel.startswith("private-") else "public"
+                counts[(kind,)] += 1
+        return counts
+
     async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+        if self.svc.lifecycle.draining:
+            raise socketio.exceptions.ConnectionRefusedError("The server is shutting down: connect to another node.")
         token = token_from_auth(auth)
         provider = await self._provider_for(token) if token else None
         if provider is not None:
@@ -97,6 +115,9 @@ class EchoGateway:
             conn.tokens[conn.token_hash] = provider
         self.conns[sid] = conn
         await self.registry.connections_changed(1)
+        log.info("socket %s connected (user %s, %s, from %s)", sid, provider.id if provider else "-",
+                 environ.get("HTTP_USER_AGENT", "-")[:120], _client_address(environ),
+                 extra={"socket": {"event": "connect", "sid": sid, "user_id": provider.id if provider else None}})
         if provider is not None:
             await self.svc.presence.socket_opened(provider.id, provider.alias, await self._setting_of(provider))
 
@@ -104,6 +125,9 @@ class EchoGateway:
         conn = self.conns.pop(sid, None)
         if conn is None:
             return
+        log.info("socket %s disconnected (user %s, %s)", sid, conn.provider.id if conn.provider else "-", reason,
+                 extra={"socket": {"event": "disconnect", "sid": sid, "reason": str(reason),
+                                   "user_id": conn.provider.id if conn.provider else None}})
         await self.registry.connections_changed(-1)
         for channel in list(conn.channels):
             await self._leave(conn, channel, disconnecting=True)

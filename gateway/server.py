@@ -1,17 +1,19 @@
 """Builds the Socket.IO side of the app: server, client manager, registry, bus, broadcast API."""
 from __future__ import annotations
 
+import asyncio
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import AsyncIterator
 
 import socketio
-from aiohttp import web
+from aiohttp import WSCloseCode, web
+from engineio import packet as eio_packet
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from core.config import Config
-from core.services import Services
+from core.outages import wait_until_reachable
+from core.services import SERVICES, Services
 from gateway.authorizer import ChannelAuthorizer
 from gateway.broadcast_api import BroadcastApi
 from gateway.bus import EventBus
@@ -44,7 +46,7 @@ GATEWAY = web.AppKey("gateway", Gateway)
 
 def build_gateway(app: web.Application, config: Config, svc: Services) -> Gateway:
     g = config.gateway
-    node_id = uuid.uuid4().hex[:12]
+    node_id = svc.lifecycle.node_id
     # redis-py raises "Too many connections" once 100 commands are in flight; a blocking pool makes a burst of
     # socket connects wait for a free connection instead.
     redis = Redis(connection_pool=BlockingConnectionPool.from_url(config.redis_url, max_connections=128, timeout=20)) \
@@ -102,13 +104,45 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     return gateway
 
 
+async def close_every_socket(sio: socketio.AsyncServer, close_timeout: float = 3.0) -> int:
+    """Close every socket of this node so its client reconnects (to another node behind a load balancer).
+
+    Each close runs the disconnect handler first (presence channels see `presence:leaving`, the user's status is
+    settled), then ends the transport: a WebSocket gets close code 1012 (service restart), a long-poll an
+    Engine.IO CLOSE packet. Socket.IO clients read either as a lost transport and reconnect, unlike a Socket.IO
+    DISCONNECT, after which they stay away."""
+    closing = []
+    sockets = [sock for sock in list(sio.eio.sockets.values()) if not sock.closed]
+    for sock in sockets:
+        websocket = getattr(sock, "mg_websocket", None)
+        try:
+            await sock.close(wait=False, abort=True)
+        except Exception:
+            log.exception("closing socket %s failed", sock.sid)
+        if websocket is not None and sock.upgraded:
+            closing.append(asyncio.ensure_future(websocket.close(code=WSCloseCode.SERVICE_RESTART,
+                                                                 message=b"server shutting down")))
+        else:
+            sock.queue.put_nowait(eio_packet.Packet(eio_packet.CLOSE))
+            sock.queue.put_nowait(None)
+    if closing:
+        await asyncio.wait(closing, timeout=close_timeout)
+    if sockets:
+        log.info("closed %d sockets", len(sockets))
+    return len(sockets)
+
+
 async def _disconnect_everyone(app: web.Application) -> None:
-    """Close every socket first, so pending long-polls do not hold the shutdown for a ping interval."""
-    await app[GATEWAY].sio.shutdown()
+    """Close every socket first, so pending long-polls and WebSockets do not hold the shutdown."""
+    sio = app[GATEWAY].sio
+    await close_every_socket(sio)
+    await sio.shutdown()
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     gw = app[GATEWAY]
+    if gw.redis is not None:
+        await wait_until_reachable("redis", app[SERVICES].config.redis_url or "", gw.redis.ping)
     await gw.control.start()
     if gw.redis_registry is not None:
         await gw.redis_registry.beat()

@@ -11,7 +11,7 @@ from core.clock import Clock
 from core.tasks import PeriodicTask
 from presence.backend import PresenceBackend
 from presence.state import StatusChange, heartbeat_status
-from presence.status import OFFLINE
+from presence.status import OFFLINE, verbose
 
 log = logging.getLogger("messenger.presence")
 Listener = Callable[[StatusChange], Awaitable[None]]
@@ -33,6 +33,18 @@ class PresenceEngine:
         # last activity per provider, written to SQL in batches by LastActiveWriter
         self._last_active: dict[str, datetime] = {}
         self._dirty: set[str] = set()
+        # for /metrics: heartbeats received, status changes decided by new status
+        self.heartbeats = 0
+        self._changes_to: dict[int, int] = {}
+        self._draining = False
+
+    def status_changes(self) -> dict[str, int]:
+        return {verbose(status): count for status, count in sorted(self._changes_to.items())}
+
+    def begin_drain(self) -> None:
+        """This node is going away: sockets it closes from now on count as gone at once (no grace period), so
+        their users turn OFFLINE now unless they are connected elsewhere or their heartbeat is fresh."""
+        self._draining = True
 
     def on_change(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -40,6 +52,7 @@ class PresenceEngine:
     async def _emit(self, change: StatusChange | None) -> None:
         if change is None:
             return
+        self._changes_to[change.after] = self._changes_to.get(change.after, 0) + 1
         for listener in self._listeners:
             try:
                 await listener(change)
@@ -49,6 +62,7 @@ class PresenceEngine:
     # -- inputs --------------------------------------------------------------------------------------
     async def heartbeat(self, provider_id: str, alias: str, away: bool, setting: int) -> int:
         """Apply a heartbeat and return the caller's visible status afterwards."""
+        self.heartbeats += 1
         if not self.enabled:
             return OFFLINE
         status = heartbeat_status(away, setting)
@@ -76,7 +90,8 @@ class PresenceEngine:
         if not self.enabled:
             return
         self.touch(provider_id)
-        await self._emit(await self.backend.socket_closed(provider_id, self.grace_seconds, self.clock.time()))
+        grace = 0.0 if self._draining else self.grace_seconds
+        await self._emit(await self.backend.socket_closed(provider_id, grace, self.clock.time()))
 
     async def node_gone(self, node: str) -> None:
         """Another node died: its sockets stop counting (only backends shared between nodes know nodes)."""

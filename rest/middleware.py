@@ -1,26 +1,75 @@
-"""Middlewares: JSON errors for everything, and bearer-token authentication under /api/."""
+"""Middlewares: JSON errors, metrics and the access log for everything; bearer-token authentication under the API."""
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from core.errors import ApiError
 from core.jsonio import json_response
+from core.outages import describe, is_outage
 from core.services import SERVICES
 from rest.auth import PROVIDER, SESSION, TOKEN, bearer_token
 
 log = logging.getLogger("messenger.rest")
+access_log = logging.getLogger("messenger.access")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Operational routes answer while draining, and with the Socket.IO transport they stay out of the access log
+# (probes every few seconds, long-polls every ping interval); they are still counted in /metrics.
+OPERATIONAL = ("/health", "/ready", "/metrics")
+QUIET_PREFIXES = (*OPERATIONAL, "/socket.io/")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """JSON errors for everything; and a declared body over the limit is refused before any of it is read
-    (streamed uploads included). One middleware for both: each layer costs every request, heartbeats included."""
+    """Every request: counted and timed (by route template), logged in one line, errors answered as JSON.
+
+    A declared body over the limit is refused before any of it is read (streamed uploads included). One
+    middleware for all of it: each layer costs every request, heartbeats included."""
+    started = time.perf_counter()
+    status = 500
     try:
-        limit = request.app[SERVICES].config.server.max_request_kb * 1024
+        response = await _answer(request, handler)
+        status = response.status
+        return response
+    except web.HTTPException as exc:  # redirects pass through
+        status = exc.status
+        raise
+    except asyncio.CancelledError:
+        status = 499  # the client went away before the answer
+        raise
+    finally:
+        _observe(request, status, time.perf_counter() - started)
+
+
+def _observe(request: web.Request, status: int, seconds: float) -> None:
+    svc = request.app[SERVICES]
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    method = request.method if request.method in METHODS else "OTHER"
+    svc.metrics.observe_request(route, method, status, seconds)
+    if svc.config.logging.access_log and access_log.isEnabledFor(logging.INFO) \
+            and not request.path.startswith(QUIET_PREFIXES):
+        provider = request.get(PROVIDER)
+        user = provider.id if provider is not None else "-"
+        access_log.info("%s %s %d %.1fms user=%s ip=%s", request.method, request.path, status, seconds * 1000, user,
+                        request.remote, extra={"http": {
+                            "method": request.method, "path": request.path, "route": route, "status": status,
+                            "duration_ms": round(seconds * 1000, 2), "user_id": provider.id if provider else None,
+                            "remote": request.remote}})
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        svc = request.app[SERVICES]
+        if svc.lifecycle.draining and not request.path.startswith(OPERATIONAL):
+            raise ApiError(503, "The server is shutting down. Retry on another node.",
+                           headers={"Connection": "close", "Retry-After": "1"})
+        limit = svc.config.server.max_request_kb * 1024
         if request.content_length is not None and request.content_length > limit:
             raise ApiError(413, f"The request body is too large (limit {limit // 1024} KB).")
         return await handler(request)
@@ -40,26 +89,33 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if exc.status < 400:
             raise
         return json_response({"message": exc.reason}, status=exc.status)
-    except Exception:
+    except Exception as exc:
+        if is_outage(exc):
+            log.warning("%s %s: a dependency is unavailable (%s)", request.method, request.path, describe(exc))
+            return json_response({"message": "A service this server depends on is unavailable. Try again shortly."},
+                                 status=503, headers={"Retry-After": "2"})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_response({"message": "Server Error."}, status=500)
 
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every /api/ route needs a valid bearer token unless its handler is marked @public (no session)
-    or @guest_allowed (a session, and the provider when a valid token came with the request)."""
+    """Every route under /api/ and under `messenger.api_prefix` needs a valid bearer token unless its handler is
+    marked @public (no session) or @guest_allowed (a session, and the provider when a valid token came with the
+    request)."""
     route_handler = request.match_info.handler
     is_public = getattr(route_handler, "public", False)
     guest_allowed = getattr(route_handler, "guest_allowed", False)
-    if not request.path.startswith("/api/") or (is_public and not guest_allowed):
+    svc = request.app[SERVICES]
+    path = request.path
+    under_api = path.startswith("/api/") or path.startswith(svc.config.messenger.api_prefix)
+    if not under_api or (is_public and not guest_allowed):
         return await handler(request)
     if request.match_info.http_exception is not None:
         raise request.match_info.http_exception
     token = bearer_token(request)
     if token is None and not guest_allowed:
         raise ApiError(401, "Unauthenticated.")
-    svc = request.app[SERVICES]
     session = svc.db.session()
     try:
         request[SESSION] = session

@@ -3,58 +3,61 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rest.handlers import accounts, avatars, calls, friends, invites, messages, messenger, participants, search, threads
+from rest.handlers import (accounts, avatars, calls, friends, health, invites, messages, messenger, participants, search,
+                           threads)
 
-API = "/api/messenger"
 
-
-def setup_routes(app: web.Application) -> None:
+def setup_routes(app: web.Application, api: str = "/api/messenger") -> None:
+    """Every route; the messenger API under `api` (`messenger.api_prefix`)."""
     r = app.router
+    r.add_get("/health", health.health)
+    r.add_get("/ready", health.ready)
+    r.add_get("/metrics", health.metrics)
     r.add_post("/api/auth/register", accounts.register)
     r.add_post("/api/auth/login", accounts.login)
     r.add_post("/api/auth/logout", accounts.logout)
 
-    r.add_get(API, messenger.info)
-    r.add_get(f"{API}/settings", messenger.show_settings)
-    r.add_put(f"{API}/settings", messenger.update_settings)
-    r.add_post(f"{API}/avatar", avatars.upload)
-    r.add_delete(f"{API}/avatar", avatars.remove)
-    r.add_post(f"{API}/heartbeat", messenger.heartbeat)
-    r.add_get(f"{API}/unread-threads-count", messenger.unread_count)
-    r.add_get(f"{API}/search", search.search)
-    r.add_get(f"{API}/search/", search.search)
-    r.add_get(f"{API}/search/{{query:.+}}", search.search)
-    r.add_get(f"{API}/active-calls", messenger.active_calls)
-    r.add_get(f"{API}/images/{{alias}}/{{id}}/{{size}}/{{image}}", avatars.render_authenticated)
+    r.add_get(api, messenger.info)
+    r.add_get(f"{api}/settings", messenger.show_settings)
+    r.add_put(f"{api}/settings", messenger.update_settings)
+    r.add_post(f"{api}/avatar", avatars.upload)
+    r.add_delete(f"{api}/avatar", avatars.remove)
+    r.add_post(f"{api}/heartbeat", messenger.heartbeat)
+    r.add_get(f"{api}/unread-threads-count", messenger.unread_count)
+    r.add_get(f"{api}/search", search.search)
+    r.add_get(f"{api}/search/", search.search)
+    r.add_get(f"{api}/search/{{query:.+}}", search.search)
+    r.add_get(f"{api}/active-calls", messenger.active_calls)
+    r.add_get(f"{api}/images/{{alias}}/{{id}}/{{size}}/{{image}}", avatars.render_authenticated)
     r.add_get("/images/{alias}/{id}/{size}/{image}", avatars.render_public)
 
-    r.add_get(f"{API}/friends", friends.index)
-    r.add_get(f"{API}/friends/sent", friends.sent_index)
-    r.add_post(f"{API}/friends/sent", friends.sent_store)
-    r.add_get(f"{API}/friends/sent/{{sent}}", friends.sent_show)
-    r.add_delete(f"{API}/friends/sent/{{sent}}", friends.sent_destroy)
-    r.add_get(f"{API}/friends/pending", friends.pending_index)
-    r.add_get(f"{API}/friends/pending/{{pending}}", friends.pending_show)
-    r.add_put(f"{API}/friends/pending/{{pending}}", friends.pending_update)
-    r.add_patch(f"{API}/friends/pending/{{pending}}", friends.pending_update)
-    r.add_delete(f"{API}/friends/pending/{{pending}}", friends.pending_destroy)
-    r.add_get(f"{API}/friends/{{friend}}", friends.show)
-    r.add_delete(f"{API}/friends/{{friend}}", friends.destroy)
+    r.add_get(f"{api}/friends", friends.index)
+    r.add_get(f"{api}/friends/sent", friends.sent_index)
+    r.add_post(f"{api}/friends/sent", friends.sent_store)
+    r.add_get(f"{api}/friends/sent/{{sent}}", friends.sent_show)
+    r.add_delete(f"{api}/friends/sent/{{sent}}", friends.sent_destroy)
+    r.add_get(f"{api}/friends/pending", friends.pending_index)
+    r.add_get(f"{api}/friends/pending/{{pending}}", friends.pending_show)
+    r.add_put(f"{api}/friends/pending/{{pending}}", friends.pending_update)
+    r.add_patch(f"{api}/friends/pending/{{pending}}", friends.pending_update)
+    r.add_delete(f"{api}/friends/pending/{{pending}}", friends.pending_destroy)
+    r.add_get(f"{api}/friends/{{friend}}", friends.show)
+    r.add_delete(f"{api}/friends/{{friend}}", friends.destroy)
 
-    threads_routes(r)
+    threads_routes(r, api)
 
 
-def threads_routes(r: web.UrlDispatcher) -> None:
-    T = f"{API}/threads/{{thread}}"
-    r.add_get(f"{API}/threads", threads.index)
-    r.add_get(f"{API}/threads/page/{{thread}}", threads.index)
-    r.add_get(f"{API}/privates", threads.privates)
-    r.add_post(f"{API}/privates", threads.store_private)
-    r.add_get(f"{API}/privates/page/{{private}}", threads.privates)
-    r.add_get(f"{API}/privates/recipient/{{alias}}/{{id}}", threads.locate)
-    r.add_get(f"{API}/groups", threads.groups)
-    r.add_post(f"{API}/groups", threads.store_group)
-    r.add_get(f"{API}/groups/page/{{group}}", threads.groups)
+def threads_routes(r: web.UrlDispatcher, api: str) -> None:
+    T = f"{api}/threads/{{thread}}"
+    r.add_get(f"{api}/threads", threads.index)
+    r.add_get(f"{api}/threads/page/{{thread}}", threads.index)
+    r.add_get(f"{api}/privates", threads.privates)
+    r.add_post(f"{api}/privates", threads.store_private)
+    r.add_get(f"{api}/privates/page/{{private}}", threads.privates)
+    r.add_get(f"{api}/privates/recipient/{{alias}}/{{id}}", threads.locate)
+    r.add_get(f"{api}/groups", threads.groups)
+    r.add_post(f"{api}/groups", threads.store_group)
+    r.add_get(f"{api}/groups/page/{{group}}", threads.groups)
     r.add_get(T, threads.show)
     r.add_delete(T, threads.destroy)
     r.add_get(f"{T}/load", threads.loader)
@@ -104,8 +107,8 @@ def threads_routes(r: web.UrlDispatcher) -> None:
     r.add_get(f"{T}/invites", invites.index)
     r.add_post(f"{T}/invites", invites.store_invite)
     r.add_delete(f"{T}/invites/{{invite}}", invites.destroy)
-    r.add_get(f"{API}/join/{{code}}", invites.preview)
-    r.add_post(f"{API}/join/{{code}}", invites.join)
+    r.add_get(f"{api}/join/{{code}}", invites.preview)
+    r.add_post(f"{api}/join/{{code}}", invites.join)
 
     C = f"{T}/calls/{{call}}"
     r.add_get(f"{T}/calls", calls.index)

@@ -5,7 +5,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,20 @@ class Database:
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    async def ping(self) -> None:
+        """One round trip to the database (for /ready and the start-up wait)."""
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    def pool_use(self) -> dict[str, int]:
+        """Connections of the pool: open in all, lent to a session now, and the pool's size."""
+        pool: Any = self.engine.pool
+        read = {name: getattr(pool, name, None) for name in ("checkedout", "checkedin", "size")}
+        checked_out = read["checkedout"]() if callable(read["checkedout"]) else 0
+        checked_in = read["checkedin"]() if callable(read["checkedin"]) else 0
+        size = read["size"]() if callable(read["size"]) else 0
+        return {"open": checked_out + checked_in, "in_use": checked_out, "size": size}
 
     async def checkpoint(self) -> None:
         """Move the SQLite WAL into the database file, off the event loop (see storage/sqlite_driver.py)."""

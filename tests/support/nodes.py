@@ -33,14 +33,16 @@ async def node_process(config: dict[str, Any], workdir: Path) -> AsyncIterator[t
     path = workdir / f"node-{port}.yaml"
     path.write_text(yaml.safe_dump({"security": FAST_SECURITY, "storage_dir": str(workdir / f"node-{port}"), **config}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}
+    log_path = workdir / f"node-{port}.log"  # a file, not a pipe: a full pipe would block the node's logging
+    log_file = log_path.open("wb")
     proc = subprocess.Popen([sys.executable, "run.py", "--config", str(path), "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=log_file)
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:
             deadline = time.monotonic() + 30
             while True:
-                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else "node exited"
+                assert proc.poll() is None, log_path.read_text(errors="replace")
                 try:
                     async with session.get(f"{base}/api/messenger") as resp:
                         if resp.status == 200:
@@ -57,3 +59,4 @@ async def node_process(config: dict[str, Any], workdir: Path) -> AsyncIterator[t
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        log_file.close()

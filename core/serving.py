@@ -1,0 +1,69 @@
+"""Run an aiohttp app until SIGTERM or SIGINT, then drain it and exit within the shutdown timeout.
+
+The order of a stop: the node turns not-ready and refuses new work (503 with `Connection: close`), stops listening,
+runs the drain steps (close every socket so clients reconnect elsewhere, settle presence, flush batched writes),
+then lets aiohttp finish the requests in flight and run every cleanup (tasks stopped, the cluster left, the
+database closed). "Listening on ..." is printed only once the port is bound.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+
+from aiohttp import web
+
+from core.lifecycle import Lifecycle
+
+log = logging.getLogger("messenger")
+
+
+class ListenError(Exception):
+    """The port could not be bound (in use, not allowed, unknown host)."""
+
+
+async def serve_until_stopped(
+    app: web.Application, lifecycle: Lifecycle, host: str, port: int, shutdown_timeout: float,
+) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    received: list[str] = []
+
+    def on_signal(name: str) -> None:
+        if received:  # a second signal: stop waiting for the drain
+            log.warning("second %s: exiting now", name)
+            raise SystemExit(1)
+        received.append(name)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal, sig.name)
+
+    # cleanup gets most of the budget; drain steps take their share first (see Lifecycle.drain)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=max(1.0, shutdown_timeout / 2))
+    setup = asyncio.ensure_future(runner.setup())  # start-up may wait for the database or Redis to come up
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([setup, stopping], return_when=asyncio.FIRST_COMPLETED)
+    if not setup.done():
+        setup.cancel()
+        await asyncio.gather(setup, return_exceptions=True)
+        log.info("stopped (%s) before start-up finished", received[0])
+        await runner.cleanup()
+        return
+    setup.result()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    log.info("Messenger Gateway listening on http://%s:%d (node %s)", host, port, lifecycle.node_id)
+    await stopping
+    started = time.monotonic()
+    log.info("%s received: draining (at most %g s)", received[0], shutdown_timeout)
+    lifecycle.draining = True
+    await site.stop()  # no new connections; open ones get 503 for new requests
+    await lifecycle.drain(timeout=shutdown_timeout / 2)
+    await runner.cleanup()
+    log.info("stopped in %.2f s", time.monotonic() - started)
