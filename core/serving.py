@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import time
 
@@ -57,7 +58,8 @@ async def serve_until_stopped(
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
     log.info("Messenger Gateway listening on http://%s:%d (node %s)", host, port, lifecycle.node_id)
     await stopping
     started = time.monotonic()

@@ -148,6 +148,7 @@ class FastConnection(aiosqlite.Connection):
         super().__init__(connector, 64)
         self._busy_timeout = busy_timeout
         self._last_seconds: dict[str, float] = {}  # statement -> how long it took last time
+        self.inline_statements = 0  # run right on the event loop (the fast path); a test checks it is taken
 
     def cursor(self) -> PrefetchingCursor:  # type: ignore[override]
         return PrefetchingCursor(self)
@@ -159,6 +160,7 @@ class FastConnection(aiosqlite.Connection):
         if last is not None and last < INLINE_LIMIT_SECONDS:
             try:
                 outcome, seconds = _run(conn, sql, parameters, many)
+                self.inline_statements += 1
             except sqlite3.OperationalError as error:
                 if not _busy(error):
                     raise

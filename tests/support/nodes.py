@@ -28,13 +28,15 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def node_process(config: dict[str, Any], workdir: Path) -> AsyncIterator[tuple[str, subprocess.Popen, Api]]:
-    port = free_port()
+async def node_process(
+    config: dict[str, Any], workdir: Path, port: int | None = None, env: dict[str, str] | None = None,
+) -> AsyncIterator[tuple[str, subprocess.Popen, Api]]:
+    port = port or free_port()
     path = workdir / f"node-{port}.yaml"
     path.write_text(yaml.safe_dump({"security": FAST_SECURITY, "storage_dir": str(workdir / f"node-{port}"), **config}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}, **(env or {})}
     log_path = workdir / f"node-{port}.log"  # a file, not a pipe: a full pipe would block the node's logging
-    log_file = log_path.open("wb")
+    log_file = log_path.open("ab")
     proc = subprocess.Popen([sys.executable, "run.py", "--config", str(path), "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=log_file)
     base = f"http://127.0.0.1:{port}"

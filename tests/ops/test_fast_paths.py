@@ -1,0 +1,43 @@
+"""The two fast paths that read library internals are really taken: if a release of python-engineio, aiohttp or
+aiosqlite renames what they read, they fall back silently to the slow path, and these tests fail."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from storage.sqlite_driver import FastConnection
+
+
+@pytest.fixture
+def database(sqlite_database):
+    return sqlite_database
+
+
+async def test_fan_out_writes_frames_straight_to_idle_websockets(api, svc, sockets):
+    me = await api.register()
+    receivers = [await sockets(me.token) for _ in range(3)]
+    for sock in receivers:
+        await sock.subscribe("news")
+    await asyncio.sleep(0.2)
+    delivery = svc.bus.delivery
+    before_fast, before_all = delivery.fast_writes, delivery.delivered
+    for n in range(5):
+        await svc.bus.publish(["news"], "Tick", {"n": n})
+        await asyncio.sleep(0.05)  # idle writers between publishes
+    for sock in receivers:
+        events = await sock.wait_for("Tick", "news", count=5)
+        assert [e[1]["n"] for e in events] == list(range(5))
+    assert delivery.delivered - before_all == 15
+    assert delivery.fast_writes - before_fast == 15, "the fan-out fast path was not taken (gateway/delivery.py)"
+
+
+async def test_quick_sqlite_statements_run_inline_on_the_event_loop(api, svc):
+    me = await api.register()
+    for _ in range(5):
+        assert (await api.get("/api/messenger/settings", me.token)).status == 200
+    async with svc.db.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+    assert isinstance(driver, FastConnection), "storage/sqlite_driver.py is not the connection in use"
+    assert driver.inline_statements > 0, "no statement ran inline (storage/sqlite_driver.py fast path)"

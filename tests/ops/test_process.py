@@ -1,0 +1,132 @@
+"""The server as a process, the way users run it: clean stops on SIGTERM/SIGINT (with clients connected too),
+one-line errors, retries for a dependency that is down at start, and the log lines it writes."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+import socketio
+
+from tests.support.nodes import ROOT, free_port, node_process
+from tests.support.sockets import connect
+
+
+def stop(proc: subprocess.Popen, sig: signal.Signals = signal.SIGTERM, limit: float = 5.0) -> float:
+    """Signal the process; return how long it took to exit (it must exit 0 within `limit`)."""
+    started = time.monotonic()
+    proc.send_signal(sig)
+    code = proc.wait(timeout=limit + 5)
+    took = time.monotonic() - started
+    assert code == 0, f"exit code {code}"
+    assert took < limit, f"took {took:.1f} s to exit"
+    return took
+
+
+def log_of(workdir: Path, base: str) -> str:
+    return (workdir / f"node-{base.rsplit(':', 1)[1]}.log").read_text(errors="replace")
+
+
+async def test_sigterm_with_clients_connected_drains_in_seconds_and_the_clients_reconnect(tmp_path):
+    config = {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'shared.sqlite3'}"}
+    port = free_port()
+    async with node_process(config, tmp_path, port=port) as (base, proc, api):
+        me = await api.register()
+        reconnecting = socketio.AsyncClient(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=0.5)
+        connects: list[float] = []
+        reconnecting.on("connect", lambda: connects.append(time.monotonic()))
+        await reconnecting.connect(base, auth={"headers": {"Authorization": f"Bearer {me.token}"}},
+                                   transports=["websocket"], wait_timeout=10)
+        polling = await connect(base, me.token, transports=["polling"])
+        websocket = await connect(base, me.token)
+        await websocket.subscribe(f"private-messenger.user.{me.id}")
+        await asyncio.sleep(0.3)
+        took = await asyncio.to_thread(stop, proc)
+        log = log_of(tmp_path, base)
+        assert "Traceback" not in log and "CancelledError" not in log, log
+        assert "SIGTERM received: draining" in log and "closed 3 sockets" in log
+        await websocket.wait_for("__disconnect__")
+        await polling.wait_for("__disconnect__")
+        print(f"SIGTERM with 3 sockets connected: exited 0 in {took:.2f} s")
+
+    # a new node on the same address: the client that kept reconnecting is back by itself
+    async with node_process(config, tmp_path, port=port):
+        deadline = time.monotonic() + 15
+        while len(connects) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert len(connects) == 2 and reconnecting.connected
+        await reconnecting.disconnect()
+
+
+async def test_idle_stops_are_clean_every_time(tmp_path):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM, signal.SIGTERM):
+        async with node_process({}, tmp_path) as (base, proc, api):
+            assert (await api.get("/api/messenger")).status == 200
+            took = await asyncio.to_thread(stop, proc, sig)
+            log = log_of(tmp_path, base)
+            assert "Traceback" not in log and "CancelledError" not in log, log
+            assert took < 2, f"an idle node took {took:.1f} s to stop"
+
+
+def run_cli(args: list[str], tmp_path: Path, env: dict[str, str] | None = None, timeout: float = 30,
+            ) -> subprocess.CompletedProcess:
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}
+    base_env.update({"MESSENGER_STORAGE_DIR": str(tmp_path / "storage"), **(env or {})})
+    return subprocess.run([sys.executable, "run.py", *args], cwd=ROOT, env=base_env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_a_port_in_use_is_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(["--port", str(port)], tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"error: cannot listen on 127.0.0.1:{port}: address already in use"
+
+
+def test_redis_unreachable_at_start_gives_one_line_per_retry_with_backoff_and_stops_cleanly(tmp_path):
+    port = free_port()  # nothing listens there
+    proc = subprocess.Popen(
+        [sys.executable, "run.py", "--port", str(free_port())], cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")},
+             "MESSENGER_STORAGE_DIR": str(tmp_path / "storage"), "MESSENGER_REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+    time.sleep(3.5)
+    stop(proc, limit=3)
+    err = proc.stderr.read() if proc.stderr else ""
+    assert "Traceback" not in err, err
+    retries = [line for line in err.splitlines() if f"redis at redis://127.0.0.1:{port}/0 is unreachable" in line]
+    assert len(retries) >= 2, err
+    assert "retrying in 0.5 s" in retries[0] and "retrying in 1.0 s" in retries[1]
+    assert "listening" not in err.lower()  # never claimed to listen
+
+
+async def test_json_logs_have_one_object_per_line_with_request_and_socket_fields(tmp_path):
+    async with node_process({}, tmp_path, env={"MESSENGER_LOGGING__FORMAT": "json"}) as (base, proc, api):
+        me = await api.register()
+        assert (await api.get("/api/messenger/settings", me.token)).status == 200
+        sock = await connect(base, me.token)
+        await sock.close()
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(stop, proc)
+        entries = [orjson.loads(line) for line in log_of(tmp_path, base).splitlines() if line.strip()]
+    assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
+    access = [e for e in entries if e["logger"] == "messenger.access" and e["http"]["route"] == "/api/messenger/settings"]
+    assert len(access) == 1
+    assert access[0]["http"]["status"] == 200 and access[0]["http"]["user_id"] == me.id
+    assert access[0]["http"]["method"] == "GET" and access[0]["http"]["duration_ms"] >= 0
+    sockets = [e["socket"] for e in entries if "socket" in e]
+    assert [s["event"] for s in sockets] == ["connect", "disconnect"] and sockets[0]["user_id"] == me.id
+    assert any(e["message"].startswith("Messenger Gateway listening on http://127.0.0.1:") for e in entries)
+
+
