@@ -74,11 +74,11 @@ def build_services(config: Config, clock: Clock) -> Services:
 
 
 def create_app(config: Config, clock: Clock | None = None) -> web.Application:
-    middlewares = [errors_middleware, auth_middleware]
+    svc = build_services(config, clock or SystemClock())
+    middlewares = [errors_middleware(svc), auth_middleware]
     if config.server.trusted_proxies:  # first, so that everything after it sees the client's address and URL
         middlewares.insert(0, ForwardedHeaders(config.server.trusted_proxies).middleware)
     app = web.Application(middlewares=middlewares, client_max_size=config.server.max_request_kb * 1024)
-    svc = build_services(config, clock or SystemClock())
     app[SERVICES] = svc
     app[LAST_ACTIVE_WRITER] = LastActiveWriter(svc.presence, svc.db, config.presence.last_active_flush_seconds)
     setup_routes(app, config.messenger.api_prefix)

@@ -6,10 +6,11 @@ HTTP middleware and the bus lag observe histograms, once per request or per even
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Callable, Iterable, Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry, Histogram, disable_created_metrics, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -43,23 +44,62 @@ class _ReadAtScrape(Collector):
             yield family
 
 
+class _HttpStats(Collector):
+    """Requests by (route, method, status) and their latency histogram by (route, method).
+
+    Kept in plain lists (one event loop, no locks) and turned into Prometheus families when scraped: observing
+    one request is a dict lookup, a bisect and three additions, about a fifth of prometheus-client's
+    Counter.inc + Histogram.observe, which take a lock per increment."""
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        # (route, method, status) -> [count, seconds in all, one count per bucket, then +Inf]
+        self.series: dict[tuple[str, str, int], list[float]] = {}
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        key = (route, method, status)
+        series = self.series.get(key)
+        if series is None:
+            series = self.series[key] = [0, 0.0] + [0] * (len(self.bounds) + 1)
+        series[0] += 1
+        series[1] += seconds
+        series[2 + bisect_left(self.bounds, seconds)] += 1
+
+    def collect(self) -> Iterable[Metric]:
+        requests = CounterMetricFamily("messenger_http_requests",
+                                       "HTTP requests answered, by route template, method and status",
+                                       labels=["route", "method", "status"])
+        by_route: dict[tuple[str, str], list[float]] = {}
+        for (route, method, status), series in self.series.items():
+            requests.add_metric([route, method, str(status)], series[0])
+            total = by_route.setdefault((route, method), [0.0] * len(series))
+            for i, value in enumerate(series):
+                total[i] += value
+        yield requests
+        durations = HistogramMetricFamily("messenger_http_request_duration_seconds",
+                                          "Time to answer an HTTP request, by route template and method",
+                                          labels=["route", "method"])
+        for (route, method), total in by_route.items():
+            cumulative, buckets = 0.0, []
+            for bound, count in zip((*self.bounds, float("inf")), total[2:]):
+                cumulative += count
+                buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
+            durations.add_metric([route, method], buckets, sum_value=total[1])
+        yield durations
+
+
 class Metrics:
     def __init__(self) -> None:
         disable_created_metrics()  # `_created` series double every counter's output and nobody graphs them
         self.registry = CollectorRegistry(auto_describe=False)
         self._scraped = _ReadAtScrape()
         self.registry.register(self._scraped)
-        self.http_requests = Counter(
-            "messenger_http_requests", "HTTP requests answered, by route template, method and status",
-            ["route", "method", "status"], registry=self.registry)
-        self.http_duration = Histogram(
-            "messenger_http_request_duration_seconds", "Time to answer an HTTP request, by route template and method",
-            ["route", "method"], buckets=HTTP_BUCKETS, registry=self.registry)
+        self._http = _HttpStats(HTTP_BUCKETS)
+        self.registry.register(self._http)
+        self.observe_request = self._http.observe  # (route, method, status, seconds), once per request
         self.bus_lag = Histogram(
             "messenger_bus_lag_seconds", "Time from a publish on another node to its delivery here (Redis bus)",
             buckets=LAG_BUCKETS, registry=self.registry)
-        # (route, method, status) -> (counter child, histogram child): labels() costs a lock and a hash each time
-        self._http_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def gauge(self, name: str, documentation: str, read: Reading, labels: tuple[str, ...] = ()) -> None:
         self._scraped.add("gauge", name, documentation, labels, read)
@@ -67,15 +107,6 @@ class Metrics:
     def counter(self, name: str, documentation: str, read: Reading, labels: tuple[str, ...] = ()) -> None:
         """`name` without `_total` (the client adds it); `read` returns the count so far."""
         self._scraped.add("counter", name, documentation, labels, read)
-
-    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, status)
-        children = self._http_children.get(key)
-        if children is None:
-            children = (self.http_requests.labels(route, method, str(status)), self.http_duration.labels(route, method))
-            self._http_children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

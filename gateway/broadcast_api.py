@@ -114,7 +114,7 @@ class BroadcastApi:
 
     async def events(self, request: web.Request) -> web.Response:
         _, body, denied = await self._authorize(request)
-        if denied:
+        if denied is not None:
             return denied
         parsed = self._parse_event(self._json(body))
         if isinstance(parsed, str):
@@ -124,7 +124,7 @@ class BroadcastApi:
 
     async def batch_events(self, request: web.Request) -> web.Response:
         _, body, denied = await self._authorize(request)
-        if denied:
+        if denied is not None:
             return denied
         data = self._json(body)
         batch = data.get("batch") if isinstance(data, dict) else None
@@ -141,7 +141,7 @@ class BroadcastApi:
     # -- introspection -------------------------------------------------------------------------------
     async def status(self, request: web.Request) -> web.Response:
         _, _, denied = await self._authorize(request)
-        if denied:
+        if denied is not None:
             return denied
         rss = _rss_bytes()
         return json_response({
@@ -152,14 +152,14 @@ class BroadcastApi:
 
     async def channel_index(self, request: web.Request) -> web.Response:
         _, _, denied = await self._authorize(request)
-        if denied:
+        if denied is not None:
             return denied
         counts = await self._registry.room_counts(request.query.get("filter_by_prefix", ""))
         return json_response({"channels": {n: {"subscription_count": c, "occupied": True} for n, c in counts.items()}})
 
     async def channel_show(self, request: web.Request) -> web.Response:
         _, _, denied = await self._authorize(request)
-        if denied:
+        if denied is not None:
             return denied
         name = request.match_info["channel"]
         count = (await self._registry.room_counts(name)).get(name, 0)
@@ -170,7 +170,7 @@ class BroadcastApi:
 
     async def channel_users(self, request: web.Request) -> web.Response:
         _, _, denied = await self._authorize(request)
-        if denied:
+        if denied is not None:
             return denied
         name = request.match_info["channel"]
         if channels.kind_of(name) != channels.PRESENCE:

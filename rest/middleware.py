@@ -11,7 +11,7 @@ from aiohttp import web
 from core.errors import ApiError
 from core.jsonio import json_response
 from core.outages import describe, is_outage
-from core.services import SERVICES
+from core.services import SERVICES, Services
 from rest.auth import PROVIDER, SESSION, TOKEN, bearer_token
 
 log = logging.getLogger("messenger.rest")
@@ -24,57 +24,71 @@ QUIET_PREFIXES = (*OPERATIONAL, "/socket.io/")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-@web.middleware
-async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+
+
+def errors_middleware(svc: Services) -> Middleware:
     """Every request: counted and timed (by route template), logged in one line, errors answered as JSON.
 
     A declared body over the limit is refused before any of it is read (streamed uploads included). One
-    middleware for all of it: each layer costs every request, heartbeats included."""
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await _answer(request, handler)
-        status = response.status
-        return response
-    except web.HTTPException as exc:  # redirects pass through
-        status = exc.status
-        raise
-    except asyncio.CancelledError:
-        status = 499  # the client went away before the answer
-        raise
-    finally:
-        _observe(request, status, time.perf_counter() - started)
+    middleware for all of it, bound to the node's services: each layer and lookup costs every request, heartbeats
+    included."""
+    observe = svc.metrics.observe_request
+    logging_config = svc.config.logging
+    lifecycle = svc.lifecycle
+    limit = svc.config.server.max_request_kb * 1024
+
+    @web.middleware
+    async def observed(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            if lifecycle.draining and not request.path.startswith(OPERATIONAL):
+                response = _error(ApiError(503, "The server is shutting down. Retry on another node.",
+                                           headers={"Connection": "close", "Retry-After": "1"}))
+            elif request.content_length is not None and request.content_length > limit:
+                response = _error(ApiError(413, f"The request body is too large (limit {limit // 1024} KB)."))
+            else:
+                response = await _answer(request, handler)
+            status = response.status
+            return response
+        except web.HTTPException as exc:  # redirects pass through
+            status = exc.status
+            raise
+        except asyncio.CancelledError:
+            status = 499  # the client went away before the answer
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            resource = request.match_info.route.resource
+            route = resource.canonical if resource is not None else "unmatched"
+            method = request.method if request.method in METHODS else "OTHER"
+            observe(route, method, status, seconds)
+            if logging_config.access_log and access_log.isEnabledFor(logging.INFO) \
+                    and not request.path.startswith(QUIET_PREFIXES):
+                _log_access(request, route, status, seconds)
+
+    return observed
 
 
-def _observe(request: web.Request, status: int, seconds: float) -> None:
-    svc = request.app[SERVICES]
-    resource = request.match_info.route.resource
-    route = resource.canonical if resource is not None else "unmatched"
-    method = request.method if request.method in METHODS else "OTHER"
-    svc.metrics.observe_request(route, method, status, seconds)
-    if svc.config.logging.access_log and access_log.isEnabledFor(logging.INFO) \
-            and not request.path.startswith(QUIET_PREFIXES):
-        provider = request.get(PROVIDER)
-        user = provider.id if provider is not None else "-"
-        access_log.info("%s %s %d %.1fms user=%s ip=%s", request.method, request.path, status, seconds * 1000, user,
-                        request.remote, extra={"http": {
-                            "method": request.method, "path": request.path, "route": route, "status": status,
-                            "duration_ms": round(seconds * 1000, 2), "user_id": provider.id if provider else None,
-                            "remote": request.remote}})
+def _log_access(request: web.Request, route: str, status: int, seconds: float) -> None:
+    provider = request.get(PROVIDER)
+    user_id = provider.id if provider is not None else None
+    access_log.info("%s %s %d %.1fms user=%s ip=%s", request.method, request.path, status, seconds * 1000,
+                    user_id or "-", request.remote, extra={"http": {
+                        "method": request.method, "path": request.path, "route": route, "status": status,
+                        "duration_ms": round(seconds * 1000, 2), "user_id": user_id, "remote": request.remote}})
+
+
+def _error(exc: ApiError) -> web.Response:
+    return json_response(exc.body(), status=exc.status, headers=exc.headers or None)
 
 
 async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        svc = request.app[SERVICES]
-        if svc.lifecycle.draining and not request.path.startswith(OPERATIONAL):
-            raise ApiError(503, "The server is shutting down. Retry on another node.",
-                           headers={"Connection": "close", "Retry-After": "1"})
-        limit = svc.config.server.max_request_kb * 1024
-        if request.content_length is not None and request.content_length > limit:
-            raise ApiError(413, f"The request body is too large (limit {limit // 1024} KB).")
         return await handler(request)
     except ApiError as exc:
-        return json_response(exc.body(), status=exc.status, headers=exc.headers or None)
+        return _error(exc)
     except web.HTTPMethodNotAllowed as exc:
         allowed = ", ".join(sorted(exc.allowed_methods))
         return json_response(

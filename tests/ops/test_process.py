@@ -96,16 +96,21 @@ def test_a_port_in_use_is_one_line(tmp_path):
 
 def test_redis_unreachable_at_start_gives_one_line_per_retry_with_backoff_and_stops_cleanly(tmp_path):
     port = free_port()  # nothing listens there
-    proc = subprocess.Popen(
-        [sys.executable, "run.py", "--port", str(free_port())], cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")},
-             "MESSENGER_STORAGE_DIR": str(tmp_path / "storage"), "MESSENGER_REDIS_URL": f"redis://127.0.0.1:{port}/0"})
-    time.sleep(3.5)
-    stop(proc, limit=3)
-    err = proc.stderr.read() if proc.stderr else ""
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "run.py", "--port", str(free_port())], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")},
+                 "MESSENGER_STORAGE_DIR": str(tmp_path / "storage"),
+                 "MESSENGER_REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+        unreachable = f"redis at redis://127.0.0.1:{port}/0 is unreachable"
+        deadline = time.monotonic() + 30
+        while log_path.read_text().count(unreachable) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        stop(proc, limit=3)
+    err = log_path.read_text()
     assert "Traceback" not in err, err
-    retries = [line for line in err.splitlines() if f"redis at redis://127.0.0.1:{port}/0 is unreachable" in line]
+    retries = [line for line in err.splitlines() if unreachable in line]
     assert len(retries) >= 2, err
     assert "retrying in 0.5 s" in retries[0] and "retrying in 1.0 s" in retries[1]
     assert "listening" not in err.lower()  # never claimed to listen
