@@ -6,6 +6,7 @@ import uuid
 from typing import AsyncIterator
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from core.clock import Clock, SystemClock
 from core.config import Config
@@ -75,7 +76,7 @@ def build_services(config: Config, clock: Clock) -> Services:
 
 def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     svc = build_services(config, clock or SystemClock())
-    middlewares = [errors_middleware(svc), auth_middleware]
+    middlewares: list[Middleware] = [errors_middleware(svc), auth_middleware]
     if config.server.trusted_proxies:  # first, so that everything after it sees the client's address and URL
         middlewares.insert(0, ForwardedHeaders(config.server.trusted_proxies).middleware)
     app = web.Application(middlewares=middlewares, client_max_size=config.server.max_request_kb * 1024)

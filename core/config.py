@@ -406,7 +406,7 @@ def _coerce(hint: Any, value: Any, path: str) -> Any:
             except ConfigError as exc:
                 errors.append(exc)
         raise errors[-1] if errors else ConfigError(f"config key {path} has an invalid value")
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _build(hint, value, path)
     if origin is dict:
         _, value_type = typing.get_args(hint)

@@ -88,9 +88,9 @@ class EchoGateway:
         sio.on("client event", self.on_client_event)
 
     # -- connection ----------------------------------------------------------------------------------
-    def subscriptions_by_kind(self) -> dict[tuple[str], int]:
+    def subscriptions_by_kind(self) -> dict[tuple[str, ...], float]:
         """Channel subscriptions of this node's sockets: private, presence or public (read by /metrics)."""
-        counts = {("private",): 0, ("presence",): 0, ("public",): 0}
+        counts: dict[tuple[str, ...], float] = {("private",): 0, ("presence",): 0, ("public",): 0}
         for conn in self.conns.values():
             for channel in conn.channels:
                 kind = "presence" if channel.startswith("presence-") else \

@@ -7,6 +7,7 @@ import time
 from typing import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from core.errors import ApiError
 from core.jsonio import json_response
@@ -24,9 +25,6 @@ QUIET_PREFIXES = (*OPERATIONAL, "/socket.io/")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
-
-
 def errors_middleware(svc: Services) -> Middleware:
     """Every request: counted and timed (by route template), logged in one line, errors answered as JSON.
 
@@ -42,6 +40,7 @@ def errors_middleware(svc: Services) -> Middleware:
     async def observed(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
         status = 500
+        response: web.StreamResponse
         try:
             if lifecycle.draining and not request.path.startswith(OPERATIONAL):
                 response = _error(ApiError(503, "The server is shutting down. Retry on another node.",

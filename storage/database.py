@@ -31,14 +31,14 @@ class Database:
             path = self.sqlite_file = _ensure_sqlite_dir(url)
             if path:
                 kwargs["async_creator"] = lambda: sqlite_driver.connect(path, busy_timeout=30.0)
-            else:
+                # One connection: SQLite has one writer at a time, and concurrent write transactions on several
+                # connections wait in SQLite's busy handler (sleeping up to 100 ms a try). Queuing for the one
+                # connection in asyncio instead hands it over the moment the previous transaction ends.
+                kwargs["pool_size"] = 1
+                kwargs["max_overflow"] = 0
+                kwargs["pool_timeout"] = 30
+            else:  # in memory: SQLAlchemy keeps the one connection (StaticPool), which takes no pool sizes
                 kwargs["connect_args"] = {"timeout": 30}
-            # One connection: SQLite has one writer at a time, and concurrent write transactions on several
-            # connections wait in SQLite's busy handler (sleeping up to 100 ms a try). Queuing for the one
-            # connection in asyncio instead hands it over the moment the previous transaction ends.
-            kwargs["pool_size"] = 1
-            kwargs["max_overflow"] = 0
-            kwargs["pool_timeout"] = 30
         else:
             kwargs["pool_size"] = 10
             kwargs["max_overflow"] = 20

@@ -6,6 +6,8 @@ import uuid
 import aiohttp
 import pytest
 
+from core.app import create_app
+from tests.conftest import make_config
 from tests.support.http import Api
 from tests.support.redis_server import own_redis
 
@@ -48,3 +50,16 @@ async def test_redis_down_makes_ready_503_and_requests_a_json_503_then_both_reco
             ready = await api.get("/ready")
             assert ready.status == 200 and ready.body["checks"]["redis"] == "ok"
             assert (await api.post("/api/messenger/heartbeat", user.token, json={"away": False})).status == 200
+
+
+async def test_an_in_memory_database_serves(aiohttp_server, tmp_path):
+    config = make_config(tmp_path / "storage", database_url="sqlite+aiosqlite:///:memory:")
+    server = await aiohttp_server(create_app(config))
+    async with aiohttp.ClientSession() as http:
+        api = Api(str(server.make_url("/")), http)
+        me = await api.register()
+        assert (await api.get("/api/messenger/settings", me.token)).status == 200
+        ready = await api.get("/ready")
+        assert ready.status == 200
+        metrics = await api.get("/metrics")
+        assert metrics.status == 200 and b"messenger_db_pool_connections" in metrics.raw

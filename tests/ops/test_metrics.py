@@ -6,6 +6,8 @@ import asyncio
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.sockets import connect
+
 KEY = {"Authorization": "Bearer key-one"}
 
 
@@ -64,3 +66,26 @@ async def test_metrics_count_sockets_subscriptions_events_heartbeats_and_request
     assert after[("messenger_http_request_duration_seconds_count", duration)] == 1
     assert after[("messenger_db_pool_connections", (("state", "size"),))] == 1
     assert after[("messenger_draining", ())] == 0
+
+
+@pytest.fixture
+def redis_settings(redis_settings):
+    return {**redis_settings, "gateway": {**redis_settings["gateway"],
+                                          "clients": [{"app_id": "app1", "key": "key-one"}]}}
+
+
+async def test_the_bus_lag_is_measured_on_the_node_that_receives(two_nodes):
+    node_a, node_b, api_a, api_b = two_nodes
+    user = await api_b.register()
+    listener = await connect(str(node_b.make_url("/")), user.token)
+    await listener.subscribe("news")
+    await asyncio.sleep(0.2)
+    for n in range(4):
+        assert (await api_a.post("/apps/app1/events", headers=KEY,
+                                 json={"name": "Tick", "channel": "news", "data": {"n": n}})).status == 200
+    await listener.wait_for("Tick", "news", count=4)
+    on_b = await scrape(api_b)
+    assert on_b[("messenger_bus_lag_seconds_count", ())] >= 4
+    assert 0 < on_b[("messenger_bus_lag_seconds_sum", ())] < 4 * 1.0
+    on_a = await scrape(api_a)
+    assert on_a[("messenger_events_published_total", ())] >= 4 and on_a[("messenger_deliveries_total", ())] == 0
