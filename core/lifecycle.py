@@ -24,6 +24,7 @@ class Lifecycle:
     node_id: str
     started_at: float = field(default_factory=time.time)
     draining: bool = False
+    in_flight: int = 0  # HTTP requests being answered (kept by the request middleware)
     check_timeout_seconds: float = 2.0
     _checks: list[tuple[str, Check]] = field(default_factory=list)
     _drain_steps: list[tuple[str, DrainStep]] = field(default_factory=list)
@@ -66,3 +67,14 @@ class Lifecycle:
                 log.warning("drain: %s did not finish in time", name)
             except Exception as exc:
                 log.warning("drain: %s failed: %s", name, describe(exc))
+
+    async def requests_finished(self, timeout: float, poll_seconds: float = 0.05) -> bool:
+        """Wait until no HTTP request is being answered (True), or `timeout` seconds (False)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.in_flight > 0:
+            if loop.time() >= deadline:
+                log.warning("drain: %d requests still running; they are cancelled", self.in_flight)
+                return False
+            await asyncio.sleep(poll_seconds)
+        return True

@@ -20,6 +20,10 @@ from core.lifecycle import Lifecycle
 log = logging.getLogger("messenger")
 
 
+CANCEL_SECONDS = 1.0  # what is still running after the wait for requests gets this long to end once cancelled
+CLEANUP_SECONDS = 1.5  # kept for the app's cleanup: background tasks stopped, the cluster left, the database closed
+
+
 class ListenError(Exception):
     """The port could not be bound (in use, not allowed, unknown host)."""
 
@@ -33,16 +37,18 @@ async def serve_until_stopped(
 
     def on_signal(name: str) -> None:
         if received:  # a second signal: stop waiting for the drain
-            log.warning("second %s: exiting now", name)
-            raise SystemExit(1)
+            log.warning("second %s: exiting now, without finishing the drain", name)
+            logging.shutdown()
+            os._exit(1)
         received.append(name)
         stop.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig.name)
 
-    # cleanup gets most of the budget; drain steps take their share first (see Lifecycle.drain)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=max(1.0, shutdown_timeout / 2))
+    # Requests in flight are waited for before the runner's cleanup (which stops reading request bodies at once),
+    # so its own wait only has to cancel what is left.
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=CANCEL_SECONDS)
     setup = asyncio.ensure_future(runner.setup())  # start-up may wait for the database or Redis to come up
     stopping = asyncio.ensure_future(stop.wait())
     await asyncio.wait([setup, stopping], return_when=asyncio.FIRST_COMPLETED)
@@ -66,6 +72,8 @@ async def serve_until_stopped(
     log.info("%s received: draining (at most %g s)", received[0], shutdown_timeout)
     lifecycle.draining = True
     await site.stop()  # no new connections; open ones get 503 for new requests
-    await lifecycle.drain(timeout=shutdown_timeout / 2)
+    budget = max(0.5, shutdown_timeout - CANCEL_SECONDS - CLEANUP_SECONDS)
+    await lifecycle.drain(timeout=budget / 2)
+    await lifecycle.requests_finished(timeout=max(0.1, budget - (time.monotonic() - started)))
     await runner.cleanup()
     log.info("stopped in %.2f s", time.monotonic() - started)

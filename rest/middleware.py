@@ -41,6 +41,7 @@ def errors_middleware(svc: Services) -> Middleware:
         started = time.perf_counter()
         status = 500
         response: web.StreamResponse
+        lifecycle.in_flight += 1
         try:
             if lifecycle.draining and not request.path.startswith(OPERATIONAL):
                 response = _error(ApiError(503, "The server is shutting down. Retry on another node.",
@@ -58,6 +59,7 @@ def errors_middleware(svc: Services) -> Middleware:
             status = 499  # the client went away before the answer
             raise
         finally:
+            lifecycle.in_flight -= 1
             seconds = time.perf_counter() - started
             resource = request.match_info.route.resource
             route = resource.canonical if resource is not None else "unmatched"

@@ -135,3 +135,24 @@ async def test_json_logs_have_one_object_per_line_with_request_and_socket_fields
     assert any(e["message"].startswith("Messenger Gateway listening on http://127.0.0.1:") for e in entries)
 
 
+
+
+async def test_a_request_in_flight_at_sigterm_is_finished_while_new_ones_are_turned_away(tmp_path):
+    async with node_process({}, tmp_path) as (base, proc, api):
+        host, port = base.removeprefix("http://").split(":")
+        body = orjson.dumps({"name": "Late Comer", "email": "late@example.com", "password": "a long password"})
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(f"POST /api/auth/register HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body[:10])
+        await writer.drain()
+        await asyncio.sleep(0.3)  # the request is being read when the signal comes
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)
+        with pytest.raises(OSError):  # the port no longer takes connections
+            await asyncio.wait_for(asyncio.open_connection(host, int(port)), 2)
+        writer.write(body[10:])
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+        assert await asyncio.to_thread(proc.wait, 10) == 0
