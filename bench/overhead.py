@@ -4,7 +4,8 @@
 
 Each round runs, for each tree (a checkout of this repository), the steady heartbeat (200 users, 32 concurrent,
 10 s) and the fan-out (1,000 sockets, 300 events at 47/s, under saturation), and reads the server's CPU time
-around the load: microseconds of server CPU per heartbeat and per 1,000 deliveries. Trees alternate, so a
+around the load: microseconds of server CPU per heartbeat and per 1,000 deliveries; then the fan-out at
+saturation (600 events at 120/s to 1,000 sockets) for deliveries/s. Trees alternate, so a
 machine that slows down during the run slows both. Prints the medians and the change.
 """
 from __future__ import annotations
@@ -50,6 +51,17 @@ def one_tree() -> dict[str, float]:
         figures["fanout_deliveries_per_second"] = result["deliveries_per_second"]
         figures["fanout_cpu_us_per_1k"] = used / max(1, result["received"]) * 1e9
         figures["fanout_lost"] = result["lost"]
+    with messenger_server() as (url, proc):  # saturation: 120k deliveries/s offered
+        spec = {"url": url, "sockets": 1000, "channel": "bench", "events": 600, "rate": 120.0,
+                "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1}
+        gen = subprocess.Popen(pinned(["node", str(LOADGEN / "fanout.mjs"), json.dumps(spec)], 1),
+                               stdout=subprocess.PIPE, text=True)
+        assert gen.stdout is not None
+        json.loads(gen.stdout.readline())
+        result = json.loads(gen.stdout.readline())
+        gen.wait(timeout=60)
+        figures["saturation_deliveries_per_second"] = result["deliveries_per_second"]
+        figures["fanout_lost"] += result["lost"]
     return figures
 
 
@@ -67,7 +79,8 @@ def main() -> None:
                                  cwd=tree, env=env, capture_output=True, text=True, check=True).stdout
             runs[tree].append(json.loads(out.strip().splitlines()[-1]))
             print(f"round {round_number + 1} {tree}: {runs[tree][-1]}", flush=True)
-    keys = ["heartbeat_cpu_us", "heartbeat_rps", "fanout_cpu_us_per_1k", "fanout_deliveries_per_second", "fanout_lost"]
+    keys = ["heartbeat_cpu_us", "heartbeat_rps", "fanout_cpu_us_per_1k", "fanout_deliveries_per_second",
+            "saturation_deliveries_per_second", "fanout_lost"]
     before, after = args.trees
     print(f"{'figure (median of ' + str(args.rounds) + ')':34} | {'before':>10} | {'after':>10} | change")
     for key in keys:

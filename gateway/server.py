@@ -116,7 +116,7 @@ async def close_every_socket(sio: socketio.AsyncServer, close_timeout: float = 3
     for sock in sockets:
         websocket = getattr(sock, "mg_websocket", None)
         try:
-            await sock.close(wait=False, abort=True)
+            await sock.close(wait=False, abort=True, reason="node draining")
         except Exception:
             log.exception("closing socket %s failed", sock.sid)
         if websocket is not None and sock.upgraded:

@@ -3,6 +3,7 @@ are not asserted; they are measured by the full run, see docs/performance.md).""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -37,3 +38,13 @@ def test_every_benchmark_runs_in_quick_mode():
     assert all(r["requests"] > 0 and r["errors"] == 0 for r in beats)
     (path,) = rows("message_path")
     assert path["errors"] == 0 and path["lost"] == 0 and path["delivered"] == path["sent"] * path["members"]
+
+
+def test_the_before_after_benchmarks_run():
+    """bench.instructions' measured workload (without valgrind) and bench.overhead's command line."""
+    beat = subprocess.run([sys.executable, "bench/instructions.py", "--beat", "5"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert beat.returncode == 0, beat.stderr[-3000:]
+    usage = subprocess.run([sys.executable, "-m", "bench.overhead", "--help"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=60)
+    assert usage.returncode == 0 and "--trees" in usage.stdout
