@@ -55,7 +55,8 @@ def build_services(config: Config, clock: Clock) -> Services:
     return Services(
         config=config,
         clock=clock,
-        db=Database(config.resolved_database_url, schema=config.database_schema),
+        db=Database(config.resolved_database_url, schema=config.database_schema,
+                    pool_timeout=config.database_pool_timeout_seconds),
         providers=providers,
         accounts=Accounts(config.security, providers, clock),
         presence=presence,

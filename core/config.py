@@ -34,6 +34,8 @@ class ServerConfig:
     port: int = 6001
     max_request_kb: int = 12288
     shutdown_timeout_seconds: float = 10.0
+    body_idle_timeout_seconds: float = 15.0
+    body_timeout_seconds: float = 120.0
     # addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed
     trusted_proxies: list[str] = field(default_factory=list)
 
@@ -208,6 +210,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database_url: str | None = None
     database_schema: str | None = None
+    database_pool_timeout_seconds: float = 5.0
     storage_dir: str = "./storage"
     redis_url: str | None = None
     logging: LoggingConfig = field(default_factory=LoggingConfig)
@@ -442,6 +445,10 @@ def _check_semantics(config: Config) -> None:
         raise ConfigError(f"server.port must be between 1 and 65535, got {config.server.port}")
     if config.server.max_request_kb < 1:
         raise ConfigError("server.max_request_kb must be at least 1")
+    if config.database_pool_timeout_seconds <= 0:
+        raise ConfigError("database_pool_timeout_seconds must be greater than 0")
+    if min(config.server.body_idle_timeout_seconds, config.server.body_timeout_seconds) <= 0:
+        raise ConfigError("server.body_idle_timeout_seconds and server.body_timeout_seconds must be greater than 0")
     if config.server.shutdown_timeout_seconds <= 0:
         raise ConfigError("server.shutdown_timeout_seconds must be greater than 0")
     for proxy in config.server.trusted_proxies:

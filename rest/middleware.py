@@ -14,6 +14,7 @@ from core.jsonio import json_response
 from core.outages import describe, is_outage
 from core.services import SERVICES, Services
 from rest.auth import PROVIDER, SESSION, TOKEN, bearer_token
+from rest.body_gate import BODY_METHODS, read_whole_body
 
 log = logging.getLogger("messenger.rest")
 access_log = logging.getLogger("messenger.access")
@@ -35,6 +36,8 @@ def errors_middleware(svc: Services) -> Middleware:
     logging_config = svc.config.logging
     lifecycle = svc.lifecycle
     limit = svc.config.server.max_request_kb * 1024
+    idle_timeout = svc.config.server.body_idle_timeout_seconds
+    total_timeout = svc.config.server.body_timeout_seconds
 
     @web.middleware
     async def observed(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -49,7 +52,7 @@ def errors_middleware(svc: Services) -> Middleware:
             elif request.content_length is not None and request.content_length > limit:
                 response = _error(ApiError(413, f"The request body is too large (limit {limit // 1024} KB)."))
             else:
-                response = await _answer(request, handler)
+                response = await _answer(request, handler, limit, idle_timeout, total_timeout)
             status = response.status
             return response
         except web.HTTPException as exc:  # redirects pass through
@@ -85,8 +88,13 @@ def _error(exc: ApiError) -> web.Response:
     return json_response(exc.body(), status=exc.status, headers=exc.headers or None)
 
 
-async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _answer(
+    request: web.Request, handler: Handler, limit: int, idle_timeout: float, total_timeout: float,
+) -> web.StreamResponse:
     try:
+        # Socket.IO's transport reads its own bodies (bounded by gateway.limits.max_payload_kb, no database)
+        if request.method in BODY_METHODS and request.body_exists and not request.path.startswith("/socket.io/"):
+            await read_whole_body(request, limit, idle_timeout, total_timeout)
         return await handler(request)
     except ApiError as exc:
         return _error(exc)
@@ -98,13 +106,18 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         )
     except web.HTTPNotFound:
         return json_response({"message": f"The route {request.path} could not be found."}, status=404)
-    except web.HTTPRequestEntityTooLarge as exc:
-        return json_response({"message": f"The request body is too large ({exc.text or 'over the limit'})."}, status=413)
+    except web.HTTPRequestEntityTooLarge:
+        return json_response({"message": f"The request body is too large (limit {limit // 1024} KB)."}, status=413,
+                             headers={"Connection": "close"})
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         return json_response({"message": exc.reason}, status=exc.status)
     except Exception as exc:
+        if type(exc).__name__ == "TimeoutError" and type(exc).__module__.startswith("sqlalchemy"):
+            log.warning("%s %s: no database connection free within the pool timeout", request.method, request.path)
+            return json_response({"message": "The server is busy. Try again shortly."}, status=503,
+                                 headers={"Retry-After": "1"})
         if is_outage(exc):
             log.warning("%s %s: a dependency is unavailable (%s)", request.method, request.path, describe(exc))
             return json_response({"message": "A service this server depends on is unavailable. Try again shortly."},
@@ -140,6 +153,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
                 return await handler(request)
             raise ApiError(401, "Unauthenticated.")
         provider, access_token = found
+        if session.in_transaction():  # a token-cache miss: give the connection back before the handler runs
+            await session.commit()
         if svc.providers.get(provider.alias) is None:
             raise ApiError(403, "Messenger provider not set or compatible.")
         request[PROVIDER] = provider

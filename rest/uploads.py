@@ -10,6 +10,8 @@ from core.errors import ApiError, validation_error
 from storage.images import CheckedImage, InvalidImage, check_image
 
 MAX_TEXT_FIELD = 64 * 1024
+MAX_TEXT_TOTAL = 256 * 1024  # every text field of one form together
+MAX_PARTS = 32  # our forms have a file and a few fields
 
 
 @dataclass
@@ -36,13 +38,20 @@ async def read_any_upload(request: web.Request, limits: dict[str, int], required
             return upload
         raise ApiError(415, f"Unsupported media type: upload the {file_field} as multipart/form-data.")
     reader = await request.multipart()
+    parts = text_total = 0
     while (part := await reader.next()) is not None:
+        parts += 1
+        if parts > MAX_PARTS:
+            raise ApiError(413, f"The form has too many parts (at most {MAX_PARTS}).")
         if not isinstance(part, BodyPartReader) or not part.name:
             continue
         if part.name not in limits:
             text = await part.read(decode=True)
+            text_total += len(text)
             if len(text) > MAX_TEXT_FIELD:
                 raise ApiError(413, f"The {part.name} field is too large.")
+            if text_total > MAX_TEXT_TOTAL:
+                raise ApiError(413, f"The form's fields are too large together (at most {MAX_TEXT_TOTAL // 1024} KB).")
             upload.fields[part.name] = text.decode("utf-8", errors="replace")
             continue
         file_field = part.name

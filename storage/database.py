@@ -21,7 +21,8 @@ track_audience_changes(MessengerSession)
 
 
 class Database:
-    def __init__(self, url: str, schema: str | None = None, echo: bool = False) -> None:
+    def __init__(self, url: str, schema: str | None = None, echo: bool = False, pool_timeout: float = 5.0) -> None:
+        """`pool_timeout`: how long a session waits for a connection before the request gets a 503."""
         self.url = url
         self.schema = schema
         self.is_sqlite = url.startswith("sqlite")
@@ -36,12 +37,13 @@ class Database:
                 # connection in asyncio instead hands it over the moment the previous transaction ends.
                 kwargs["pool_size"] = 1
                 kwargs["max_overflow"] = 0
-                kwargs["pool_timeout"] = 30
+                kwargs["pool_timeout"] = pool_timeout
             else:  # in memory: SQLAlchemy keeps the one connection (StaticPool), which takes no pool sizes
                 kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs["pool_size"] = 10
             kwargs["max_overflow"] = 20
+            kwargs["pool_timeout"] = pool_timeout
             kwargs["pool_pre_ping"] = True
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}

@@ -1,12 +1,15 @@
 """/health, /ready and the JSON 503 a request gets when a dependency is down."""
 from __future__ import annotations
 
+import time
 import uuid
 
 import aiohttp
 import pytest
+from sqlalchemy import text
 
 from core.app import create_app
+from core.services import SERVICES
 from tests.conftest import make_config
 from tests.support.http import Api
 from tests.support.redis_server import own_redis
@@ -63,3 +66,18 @@ async def test_an_in_memory_database_serves(aiohttp_server, tmp_path):
         assert ready.status == 200
         metrics = await api.get("/metrics")
         assert metrics.status == 200 and b"messenger_db_pool_connections" in metrics.raw
+
+
+async def test_a_request_that_finds_no_free_connection_gets_a_quick_json_503(make_server):
+    server = await make_server(database_pool_timeout_seconds=0.5)
+    svc = server.app[SERVICES]
+    async with aiohttp.ClientSession() as http:
+        api = Api(str(server.make_url("/")), http)
+        me = await api.register()
+        async with svc.db.session() as held:  # a long transaction holds the one SQLite connection
+            await held.execute(text("SELECT 1"))
+            started = time.monotonic()
+            busy = await api.get("/api/messenger/threads", me.token)
+            assert busy.status == 503 and busy.body == {"message": "The server is busy. Try again shortly."}
+            assert time.monotonic() - started < 2
+        assert (await api.get("/api/messenger/threads", me.token)).status == 200
