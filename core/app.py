@@ -133,6 +133,8 @@ def register_node_metrics(svc: Services, gateway: Gateway) -> None:
     m.counter("messenger_deliveries", "Events written or queued to this node's sockets", lambda: bus.delivered)
     m.counter("messenger_bus_publish_failures", "Publishes the Redis bus could not send to the other nodes",
               lambda: bus.publish_failures)
+    m.counter("messenger_slow_sockets_closed", "Sockets closed because they did not read what they were sent",
+              lambda: bus.delivery.evicted)
     m.counter("messenger_heartbeats", "Heartbeats received", lambda: svc.presence.heartbeats)
     m.counter("messenger_status_changes", "Online status changes decided, by new status",
               lambda: {(name,): count for name, count in svc.presence.status_changes().items()}, labels=("status",))

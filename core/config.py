@@ -182,6 +182,7 @@ class GatewayLimits:
     max_channels_per_socket: int = 100
     whispers_per_second: int = 20
     max_connections_per_user: int = 20
+    max_queued_kb: int = 1024  # events waiting for one socket that does not read; over it, the socket is closed
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ def encode(data: Any) -> str:
 
 
 class EventBus:
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    def __init__(self, sio: socketio.AsyncServer, max_queued_bytes: int = 1024 * 1024) -> None:
         self._sio = sio
-        self.delivery = LocalDelivery(sio)
+        self.delivery = LocalDelivery(sio, max_queued_bytes)
         manager = sio.manager
         self._cluster = manager if isinstance(manager, EchoRedisManager) else None
         if self._cluster is not None:

@@ -15,6 +15,7 @@ delivers it with the same fast path.
 from __future__ import annotations
 
 import asyncio
+import logging
 import struct
 import time
 from typing import Any, Callable
@@ -26,6 +27,7 @@ from engineio import packet as eio_packet
 from engineio.async_drivers.aiohttp import WebSocket
 
 NAMESPACE = "/"
+log = logging.getLogger("messenger.gateway")
 
 
 def frame_header(size: int) -> bytes:
@@ -62,8 +64,10 @@ def _idle_transport(sock: Any) -> Any:
 
 
 class LocalDelivery:
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    def __init__(self, sio: socketio.AsyncServer, max_queued_bytes: int = 1024 * 1024) -> None:
         self.sio = sio
+        self.max_queued_bytes = max_queued_bytes
+        self.evicted = 0  # sockets closed for not reading (for /metrics)
         self._unsent: dict[Any, list[bytes]] = {}  # transport -> frames for it, written together on the next turn
         self.delivered = 0  # events written or queued to sockets, for /metrics (one addition per call)
         self.queued = 0  # of which queued for the socket's writer (not the fast path; counted on the slow branch)
@@ -105,10 +109,28 @@ class LocalDelivery:
                     self.queued += 1
                     if text is None:
                         text = (head + name + tail)[1:].decode()  # the Socket.IO packet, for Engine.IO to frame
-                    sock.queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
+                    queue = sock.queue
+                    # the waiting packets' size, estimated from this one's: the queue keeps no byte count
+                    if (queue.qsize() + 1) * len(text) > self.max_queued_bytes:
+                        self._evict(sock)
+                        continue
+                    queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
                 delivered += 1
         self.delivered += delivered
         return delivered
+
+    def _evict(self, sock: Any) -> None:
+        """A socket that does not read what it is sent: drop what waits for it and close it, so its memory is freed
+        (its client reconnects and resubscribes, and can catch up over REST)."""
+        if getattr(sock, "mg_evicting", False):
+            return
+        sock.mg_evicting = True
+        self.evicted += 1
+        queue = sock.queue
+        while not queue.empty():
+            queue.get_nowait()
+            queue.task_done()
+        asyncio.ensure_future(_close_slow_socket(sock))
 
     def _write_soon(self, transport: Any, frame: bytes) -> None:
         """Hold the frame until the event loop's next turn, so that everything published to one socket during this
@@ -124,6 +146,30 @@ class LocalDelivery:
         for transport, frames in unsent.items():
             if not transport.is_closing():
                 transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+
+
+SLOW_CLOSE_SECONDS = 5.0  # a socket closed for not reading gets this long to read its close frame
+
+
+async def _close_slow_socket(sock: Any) -> None:
+    log.warning("socket %s does not read what it is sent: closing it", sock.sid)
+    try:
+        await sock.close(wait=False, abort=True, reason="send queue full")  # disconnect handlers: presence...
+    except Exception:
+        log.exception("closing the slow socket %s failed", sock.sid)
+    websocket: WebSocketResponse | None = getattr(sock, "mg_websocket", None)
+    writer = getattr(websocket, "_writer", None) if websocket is not None else None
+    transport = getattr(writer, "transport", None)
+    if transport is None:  # long-polling: nothing is buffered beyond the queue, which is empty now
+        sock.queue.put_nowait(None)
+        return
+    # 1008 (policy violation) after whatever the kernel still holds; the client sees it if it ever reads again
+    reason = b"send queue full"
+    payload = struct.pack("!H", 1008) + reason
+    transport.write(struct.pack("!BB", 0x88, len(payload)) + payload)
+    transport.close()  # flushes first; a peer that never reads would keep the buffer, hence the abort below
+    asyncio.get_running_loop().call_later(SLOW_CLOSE_SECONDS, transport.abort)
+    sock.queue.put_nowait(None)
 
 
 class EchoRedisManager(socketio.AsyncRedisManager):

@@ -70,7 +70,7 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     sio.attach(app, socketio_path="socket.io")
     if not g.websocket_compression:
         use_uncompressed_websockets(sio)
-    bus = EventBus(sio)
+    bus = EventBus(sio, g.limits.max_queued_kb * 1024)
     authorizer = ChannelAuthorizer(svc, g)
     registry: ChannelRegistry
     redis_registry = None
