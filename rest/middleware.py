@@ -92,6 +92,10 @@ async def _answer(
     request: web.Request, handler: Handler, limit: int, idle_timeout: float, total_timeout: float,
 ) -> web.StreamResponse:
     try:
+        if "\x00" in request.path:  # no route parameter can hold one (and PostgreSQL could not compare it)
+            raise web.HTTPNotFound()
+        if "\x00" in request.query_string:  # yarl's decoded query
+            raise ApiError(422, "The given data was invalid.", {"query": ["The query must not contain NUL characters."]})
         # Socket.IO's transport reads its own bodies (bounded by gateway.limits.max_payload_kb, no database)
         if request.method in BODY_METHODS and request.body_exists and not request.path.startswith("/socket.io/"):
             await read_whole_body(request, limit, idle_timeout, total_timeout)

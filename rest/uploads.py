@@ -5,13 +5,18 @@ import asyncio
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from core.errors import ApiError, validation_error
+from rest.body import reject_nul
 from storage.images import CheckedImage, InvalidImage, check_image
 
 MAX_TEXT_FIELD = 64 * 1024
 MAX_TEXT_TOTAL = 256 * 1024  # every text field of one form together
 MAX_PARTS = 32  # our forms have a file and a few fields
+# what aiohttp's multipart parser raises for a body that is not a well-formed form (no or wrong boundary,
+# unterminated, control characters in a part's headers)
+MALFORMED_MULTIPART = (ValueError, RuntimeError, HttpProcessingError)
 
 
 @dataclass
@@ -29,6 +34,13 @@ async def read_upload(request: web.Request, file_field: str, max_kb: int, requir
 
 async def read_any_upload(request: web.Request, limits: dict[str, int], required: bool = True) -> Upload:
     """Like read_upload, for a form whose file may come in any of several fields (each with its own limit)."""
+    try:
+        return await _read_any_upload(request, limits, required)
+    except MALFORMED_MULTIPART:
+        raise ApiError(400, "The form data is malformed.") from None
+
+
+async def _read_any_upload(request: web.Request, limits: dict[str, int], required: bool) -> Upload:
     upload = Upload()
     file_field = next(iter(limits))
     if request.content_type != "multipart/form-data":
@@ -57,6 +69,8 @@ async def read_any_upload(request: web.Request, limits: dict[str, int], required
         file_field = part.name
         if part.filename is None:
             raise validation_error({file_field: [f"The {file_field} must be a file."]})
+        if any(c in part.filename for c in "\x00\r\n"):
+            raise validation_error({file_field: [f"The {file_field} name must not contain control characters."]})
         max_kb = limits[file_field]
         limit = max_kb * 1024
         chunks, size = [], 0
@@ -68,6 +82,7 @@ async def read_any_upload(request: web.Request, limits: dict[str, int], required
         upload.data, upload.filename, upload.file_field = b"".join(chunks), part.filename, file_field
     if upload.data is None and required:
         raise validation_error({file_field: [f"The {file_field} field is required."]})
+    reject_nul(upload.fields)
     return upload
 
 
