@@ -125,5 +125,9 @@ class Accounts:
         if found is None:
             found = await store.provider_by_token_hash(session, key)
             if found is not None:
+                # Detached before they are shared: a rollback later in this request would expire objects still in
+                # its session, and every request answered from the cache would then fail on them.
+                for obj in found:
+                    session.expunge(obj)
                 self.token_cache.put(key, *found)
         return found
