@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,14 +27,26 @@ class Incoming:
 
 
 def document_name(filename: str | None, extensions: list[str], now_ts: int) -> str:
-    """`originalname_{unixts}.{ext}` with only safe characters; 422 when the extension is not allowed."""
+    """`originalname_{unixts}_{16 random hex}.{ext}` with only safe characters; 422 when the extension is not allowed.
+
+    The package names documents `originalname_{unixts}.{ext}`: two uploads of one name in the same second then
+    overwrote each other, and anyone could guess a file's name. The random part makes the name unique and
+    unguessable; downloads still carry the original name (`download_name`)."""
     original = (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     stem, dot, ext = original.rpartition(".")
     ext = ext.lower()
     if not dot or ext not in extensions:
         raise validation_error({"document": [f"The document must be a file of type: {', '.join(extensions)}."]})
     safe = UNSAFE.sub("_", stem).strip("._-")[:100] or "document"
-    return f"{safe}_{now_ts}.{ext}"
+    return f"{safe}_{now_ts}_{secrets.token_hex(8)}.{ext}"
+
+
+STORED_SUFFIX = re.compile(r"_\d+(?:_[0-9a-f]{16})?(\.[A-Za-z0-9]+)$")
+
+
+def download_name(stored: str) -> str:
+    """The name a download is saved under: the uploaded name (made safe), without our time and random parts."""
+    return STORED_SUFFIX.sub(r"\1", stored)
 
 
 async def read_incoming(

@@ -42,8 +42,9 @@ class FileStore:
         return self.root / "threads" / thread_id / kind
 
     async def save_document(self, thread_id: str, name: str, data: bytes) -> None:
+        """Write a new document; FileExistsError rather than replace one that is already there."""
         folder = self.thread_dir(thread_id, "documents")
-        await asyncio.to_thread(_write_file, folder, name, data)
+        await asyncio.to_thread(_write_new_file, folder, name, data)
 
     async def delete_document(self, thread_id: str, name: str) -> None:
         if SAFE_NAME.match(name):
@@ -81,6 +82,16 @@ class FileStore:
 def _write_file(folder: Path, name: str, data: bytes) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     _atomic_write(folder / name, data)
+
+
+def _write_new_file(folder: Path, name: str, data: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
+    tmp.write_bytes(data)
+    try:
+        os.link(tmp, folder / name)  # fails if the name exists: never overwrites another upload
+    finally:
+        tmp.unlink()
 
 
 def _write_image(folder: Path, name: str, data: bytes, extension: str) -> None:

@@ -14,7 +14,7 @@ from domain.messages import MessageActions
 from domain.threads import open_thread
 from rest.auth import SESSION, current_provider
 from rest.body import read_fields
-from rest.message_content import discard_stored, read_incoming
+from rest.message_content import discard_stored, download_name, read_incoming
 from rest.presenters import Presenter
 from rest.listing import list_envelope
 from rest.validation import Validator
@@ -137,7 +137,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     if path is None:
         raise not_found("file")
     return web.FileResponse(path, headers={
-        "Content-Disposition": f'attachment; filename="{message.body}"',
+        "Content-Disposition": f'attachment; filename="{download_name(message.body)}"',
         "Content-Type": "application/octet-stream",
         "X-Content-Type-Options": "nosniff",
     })

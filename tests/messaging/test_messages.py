@@ -132,7 +132,8 @@ async def test_documents_download_safely(api, svc):
     assert sent.body["api_document"] == f"{API}/threads/{thread['id']}/files/{sent.body['id']}/{name}"
     got = await api.get(sent.body["api_document"], bob.token)
     assert got.status == 200 and got.raw == content
-    assert got.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+    # the uploaded name (as the client sent it, made safe), without our time and random parts
+    assert got.headers["Content-Disposition"] == 'attachment; filename="Q3_20_22report_22_3B_20rm_20-rf.pdf"'
     assert got.headers["X-Content-Type-Options"] == "nosniff"
     assert (await api.get(f"{API}/threads/{thread['id']}/files/{sent.body['id']}/other.pdf", bob.token)).status == 404
     exe = await api.post(f"{API}/threads/{thread['id']}/documents", alice.token,
@@ -221,3 +222,23 @@ async def test_every_list_pages_from_its_pivot(api, svc, clock):
     (row,) = (await api.get(f"{base}/calls/{call_id}/participants", owner.token)).body
     shown = await api.get(f"{base}/calls/{call_id}/participants/{row['id']}", members[0].token)
     assert shown.status == 200 and shown.body["owner_id"] == owner.id and shown.body["left_call"] is not None
+
+
+async def test_same_named_documents_in_the_same_second_never_replace_each_other(api, svc):
+    alice, bob = await api.register(), await api.register()
+    await make_friends(svc, alice.id, bob.id)
+    thread = await private_thread(api, alice, bob)
+    base = f"{API}/threads/{thread['id']}/documents"
+    # the test clock does not move: both uploads happen in the same second, with the same file name
+    first = await api.post(base, alice.token, data=upload("document", b"alice's report", "report.pdf", "application/pdf"))
+    second = await api.post(base, bob.token, data=upload("document", b"bob's report", "report.pdf", "application/pdf"))
+    assert first.status == second.status == 201
+    assert first.body["body"] != second.body["body"]
+    assert all(len(m.body["body"].rsplit("_", 1)[1]) == len("0123456789abcdef.pdf") for m in (first, second))
+    for sent, content in ((first, b"alice's report"), (second, b"bob's report")):
+        got = await api.get(sent.body["api_document"], alice.token)
+        assert got.status == 200 and got.raw == content
+        assert got.headers["Content-Disposition"] == 'attachment; filename="report.pdf"'
+    # guessing the old pattern (name and second) finds nothing
+    guessed = first.body["body"].rsplit("_", 1)[0] + ".pdf"
+    assert (await api.get(f"{API}/threads/{thread['id']}/files/{first.body['id']}/{guessed}", bob.token)).status == 404
