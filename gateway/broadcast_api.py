@@ -30,6 +30,12 @@ def _error(status: int, message: str) -> web.Response:
     return json_response({"error": message, "message": message}, status=status)
 
 
+# Names socket.io-client gives a meaning of its own: an event by one of them breaks every client on the channel.
+RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting", "newListener",
+                             "removeListener", "error", "ping", "pong", "reconnect", "reconnect_attempt",
+                             "reconnect_error", "reconnect_failed"})
+
+
 class BroadcastApi:
     def __init__(self, config: GatewayConfig, bus: EventBus, registry: ChannelRegistry) -> None:
         self._clients = {c.app_id: c for c in config.clients}
@@ -68,16 +74,17 @@ class BroadcastApi:
             return "Missing auth_signature or auth_timestamp."
         try:
             age = abs(time.time() - int(timestamp))
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number, or one too large for a float
             return "Invalid auth_timestamp."
         if age > self._max_age:
             return "Timestamp expired: auth_timestamp is too far from the server time."
-        if body and not hmac.compare_digest(query.get("body_md5", ""), hashlib.md5(body).hexdigest()):
+        # compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError, once a 500)
+        if body and not hmac.compare_digest(query.get("body_md5", "").encode(), hashlib.md5(body).hexdigest().encode()):
             return "Invalid body_md5."
         params = "&".join(f"{k}={v}" for k, v in sorted((k, v) for k, v in query.items() if k != "auth_signature"))
         to_sign = f"{request.method}\n{request.path}\n{params}"
         expected = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(signature, expected):
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
             return "Invalid signature."
         return None
 
@@ -91,6 +98,8 @@ class BroadcastApi:
         )
         if not isinstance(name, str) or not name or data is None or data == "" or not targets:
             return "Event must include channel, event name and data"
+        if name in RESERVED_EVENTS:
+            return f"The event name {name} is reserved by Socket.IO"
         if not isinstance(targets, list) or len(targets) > MAX_CHANNELS_PER_EVENT:
             return f"channels must be a list of at most {MAX_CHANNELS_PER_EVENT} names"
         if not all(channels.valid_name(c, self._limits.max_channel_name_length) for c in targets):

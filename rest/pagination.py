@@ -53,9 +53,12 @@ def _window(page: int, last_page: int) -> list[int | str]:
     return [1, 2, "...", *range(page - 3, page + 4), "...", last_page - 1, last_page]
 
 
+MAX_PAGE = 1_000_000  # far past any list's end; a larger number would overflow the databases' 64-bit offsets
+
+
 def page_number(raw: str | None) -> int:
     try:
-        value = int(raw) if raw is not None else 1
+        value = int(raw) if raw is not None and len(raw) <= 20 else 1 if raw is None else MAX_PAGE
     except ValueError:
         return 1
-    return value if value >= 1 else 1
+    return min(max(value, 1), MAX_PAGE)

@@ -8,6 +8,7 @@ from rest.validation import Validator
 
 SKIPPED_HEADER = "X-Skipped-Providers"
 MAX_PROVIDERS = 100
+MAX_HEADER_BYTES = 8192
 
 
 def provider_refs(v: Validator, required: bool = False) -> list[tuple[str, str]]:
@@ -31,6 +32,8 @@ def provider_refs(v: Validator, required: bool = False) -> list[tuple[str, str]]
             v.fail(f"providers.{n}.alias", f"The providers.{n}.alias field is required.")
         elif not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == "":
             v.fail(f"providers.{n}.id", f"The providers.{n}.id field is required.")
+        elif len(alias) > 32 or len(str(pid)) > 64:
+            v.fail(f"providers.{n}", f"The providers.{n} alias or id is too long.")
         else:
             refs.append((alias, str(pid)))
     return refs
@@ -38,5 +41,8 @@ def provider_refs(v: Validator, required: bool = False) -> list[tuple[str, str]]
 
 def with_skipped(response: web.Response, skipped: list[dict]) -> web.Response:
     """Name the providers that were not added (not friends, unknown, already in) in a response header."""
-    response.headers[SKIPPED_HEADER] = orjson.dumps(skipped).decode()
+    shown = skipped
+    while shown and len(orjson.dumps(shown)) > MAX_HEADER_BYTES:  # at most 8 KB, whole items only
+        shown = shown[: len(shown) // 2]
+    response.headers[SKIPPED_HEADER] = orjson.dumps(shown).decode()
     return response

@@ -233,3 +233,18 @@ async def test_archive_knock_and_mute(api, svc, sockets, clock):
         assert (await sock.wait_for("thread.archived"))[0][1] == {"thread_id": g["id"]}
     assert (await api.get(f"{API}/threads/{g['id']}", member.token)).status == 404
     assert (await api.get(f"{API}/threads/{g['id']}/messages", owner.token)).status == 404
+
+
+async def test_the_skipped_providers_header_has_a_size_bound(api, svc):
+    owner, friend = await api.register(), await api.register()
+    g = await group(api, svc, owner, [friend])
+    too_long = await api.post(f"{API}/threads/{g['id']}/participants", owner.token,
+                              json={"providers": [{"alias": "user", "id": "x" * 65}]})
+    assert too_long.status == 422 and "providers.0" in too_long.body["errors"]
+    many = [{"alias": "user", "id": f"{n:064d}"} for n in range(100)]  # 100 unknown providers, ids at the limit
+    skipped = await api.post(f"{API}/threads/{g['id']}/participants", owner.token, json={"providers": many})
+    assert skipped.status == 200, skipped
+    header = skipped.headers["X-Skipped-Providers"]
+    shown = json.loads(header)
+    assert len(header) <= 8192 and 0 < len(shown) < 100  # whole items, as many as fit
+    assert [(s["id"], s["reason"]) for s in shown] == [(m["id"], "not_found") for m in many[: len(shown)]]
