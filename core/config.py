@@ -54,6 +54,7 @@ class SecurityConfig:
     argon2_parallelism: int = 4
     min_password_length: int = 8
     token_cache_seconds: float = 60.0
+    token_lifetime_days: float | None = None  # None: tokens last until logout
 
 
 @dataclass(frozen=True)
@@ -522,6 +523,8 @@ def _check_security(security: SecurityConfig) -> None:
         raise ConfigError("security.min_password_length must be at least 1")
     if security.token_cache_seconds < 0:
         raise ConfigError("security.token_cache_seconds must be 0 or more")
+    if security.token_lifetime_days is not None and security.token_lifetime_days <= 0:
+        raise ConfigError("security.token_lifetime_days must be greater than 0, or null for no expiry")
 
 
 def _check_prefixes(messenger: MessengerConfig) -> None:

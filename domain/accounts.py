@@ -5,6 +5,7 @@ import asyncio
 import hashlib
 import re
 import secrets
+from datetime import timedelta, timezone
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -44,6 +45,8 @@ class Accounts:
         self._providers = providers
         self._clock = clock
         self.token_cache = TokenCache(security.token_cache_seconds, clock)
+        days = security.token_lifetime_days
+        self._token_lifetime = timedelta(days=days) if days else None
         # a valid hash to verify against when the email is unknown, so both paths cost the same
         self._dummy_hash = self._hasher.hash(secrets.token_hex(8))
 
@@ -130,4 +133,15 @@ class Accounts:
                 for obj in found:
                     session.expunge(obj)
                 self.token_cache.put(key, *found)
+        if found is not None and self._expired(found[1]):
+            self.token_cache.drop_token(key)
+            return None
         return found
+
+    def _expired(self, token: AccessToken) -> bool:
+        if self._token_lifetime is None:
+            return False
+        issued = token.created_at
+        if issued.tzinfo is not None:  # PostgreSQL may hand it back aware; the clock is naive UTC
+            issued = issued.astimezone(timezone.utc).replace(tzinfo=None)
+        return issued + self._token_lifetime <= self._clock.now()

@@ -2,6 +2,10 @@
 and every request with that token answered 500 until the entry aged out."""
 from __future__ import annotations
 
+import pytest
+
+from tests.support.sockets import connect
+
 API = "/api/messenger"
 
 
@@ -16,3 +20,23 @@ async def test_a_rollback_after_a_cache_miss_does_not_poison_the_cache(api, svc)
     for _ in range(3):
         reply = await api.get(f"{API}/settings", token)
         assert reply.status == 200 and reply.body["owner_id"] == me.id
+
+
+@pytest.fixture
+def config_overrides():
+    return {"security": {"token_lifetime_days": 1}}
+
+
+async def test_tokens_expire_after_their_lifetime_when_one_is_set(api, svc, server, clock):
+    me = await api.register()
+    assert (await api.get(f"{API}/settings", me.token)).status == 200  # cached now
+    clock.advance(23 * 3600)
+    assert (await api.get(f"{API}/settings", me.token)).status == 200
+    clock.advance(3600 + 1)
+    assert (await api.get(f"{API}/settings", me.token)).status == 401  # the cached entry is refused too
+    sock = await connect(str(server.make_url("/")), me.token)  # the socket connects, as a guest
+    await sock.subscribe(f"private-messenger.user.{me.id}")
+    (refused,) = await sock.wait_for("subscription_error")
+    assert refused[1] in (401, 403)
+    fresh = await api.post("/api/auth/login", json={"email": me.email, "password": "password123"})
+    assert (await api.get(f"{API}/settings", fresh.body["token"])).status == 200
