@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 LOADGEN = ROOT / "bench" / "loadgen"
 APP = {"app_id": "bench", "key": "bench-key"}
+BENCH_LIMITS = {"register_per_minute": 1_000_000, "login_per_address_per_minute": 1_000_000,
+                "messages_per_minute": 1_000_000}
 
 
 def free_port() -> int:
@@ -71,7 +73,9 @@ def messenger_server(extra: dict[str, Any] | None = None) -> Iterator[tuple[str,
     workdir = Path(tempfile.mkdtemp(prefix="mg-bench-"))
     port = free_port()
     config = {"storage_dir": str(workdir), "logging": {"level": "WARNING"},
-              "gateway": {"clients": [APP]},
+              # load generators are many clients on one address: the per-address and per-thread limits are off
+              "limits": BENCH_LIMITS,
+              "gateway": {"clients": [APP], "limits": {"max_anonymous_connections_per_address": 1_000_000}},
               "security": {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}}
     for key, value in (extra or {}).items():
         config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value

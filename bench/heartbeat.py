@@ -15,7 +15,7 @@ import sys
 
 import aiohttp
 
-from bench.common import ROOT, messenger_server, pinned, save, table
+from bench.common import BENCH_LIMITS, ROOT, messenger_server, pinned, save, table
 
 COLUMNS = ["mode", "users", "concurrency", "requests", "errors", "rps", "p50_ms", "p99_ms", "sql_per_heartbeat"]
 
@@ -45,7 +45,7 @@ async def statements_per_heartbeat(samples: int = 100) -> float:
     from core.services import SERVICES
 
     config = load_config(env={}, overrides={"storage_dir": tempfile.mkdtemp(prefix="mg-bench-"),
-                                            "logging": {"level": "WARNING"},
+                                            "logging": {"level": "WARNING"}, "limits": BENCH_LIMITS,
                                             "security": {"argon2_time_cost": 1, "argon2_memory_kib": 1024,
                                                          "argon2_parallelism": 1}})
     server = TestServer(create_app(config))

@@ -63,6 +63,9 @@ def build_services(config: Config, clock: Clock) -> Services:
         files=FileStore(config.storage_path / "files"),
         search_limiter=RateLimiter(config.limits.search_per_minute, 60.0, clock),
         login_limiter=RateLimiter(config.limits.login_per_minute, 60.0, clock),
+        login_address_limiter=RateLimiter(config.limits.login_per_address_per_minute, 60.0, clock),
+        register_limiter=RateLimiter(config.limits.register_per_minute, 60.0, clock),
+        message_limiter=RateLimiter(config.limits.messages_per_minute, 60.0, clock),
         # one knock per sender and thread every knocks.timeout_minutes (0 = no timeout: not consulted)
         knock_limiter=RateLimiter(1, max(config.messenger.knocks.timeout_minutes, 1) * 60.0, clock),
         resources=Resources(config.messenger.api_prefix, config.messenger.web_prefix),

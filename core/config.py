@@ -157,6 +157,9 @@ class LimitsConfig:
     image_max_pixels: int = 40_000_000
     search_per_minute: int = 45
     login_per_minute: int = 10
+    login_per_address_per_minute: int = 60  # login attempts from one client address, whatever the email
+    register_per_minute: int = 10  # registrations from one client address
+    messages_per_minute: int = 60  # messages (text, images, documents) from one user in one thread
     message_max_length: int = 5000
     message_image_max_kb: int = 5120
     document_max_kb: int = 10240
@@ -183,6 +186,8 @@ class GatewayLimits:
     max_channels_per_socket: int = 100
     whispers_per_second: int = 20
     max_connections_per_user: int = 20
+    max_anonymous_connections_per_address: int = 100  # sockets without a token from one address, per node
+    subscribe_refusals_per_minute: int = 30  # per socket; then subscribe attempts are refused (429) unchecked
     max_queued_kb: int = 1024  # events waiting for one socket that does not read; over it, the socket is closed
 
 

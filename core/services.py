@@ -35,6 +35,9 @@ class Services:
     files: FileStore
     search_limiter: RateLimiter
     login_limiter: RateLimiter
+    login_address_limiter: RateLimiter
+    register_limiter: RateLimiter
+    message_limiter: RateLimiter
     knock_limiter: RateLimiter
     resources: Resources
     options: ProviderOptions

@@ -30,10 +30,9 @@ def _error(status: int, message: str) -> web.Response:
     return json_response({"error": message, "message": message}, status=status)
 
 
-# Names socket.io-client gives a meaning of its own: an event by one of them breaks every client on the channel.
+# Names socket.io 4 keeps for itself (its RESERVED_EVENTS): an event by one of them breaks every client on the channel.
 RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting", "newListener",
-                             "removeListener", "error", "ping", "pong", "reconnect", "reconnect_attempt",
-                             "reconnect_error", "reconnect_failed"})
+                             "removeListener"})
 
 
 class BroadcastApi:

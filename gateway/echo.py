@@ -36,6 +36,9 @@ class Connection:
     tokens: dict[str, Provider | None] = field(default_factory=dict)
     whisper_window: float = 0.0
     whisper_count: int = 0
+    address: str | None = None  # counted in anonymous_by_address while it has no provider
+    refusal_window: float = 0.0
+    refusals: int = 0
 
 
 def _bearer(value: Any) -> str | None:
@@ -81,6 +84,7 @@ class EchoGateway:
         self.limits = limits
         self.conns: dict[str, Connection] = {}
         self.by_provider: dict[str, set[str]] = {}
+        self.anonymous_by_address: dict[str, int] = {}
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
         sio.on("subscribe", self.on_subscribe)
@@ -110,7 +114,15 @@ class EchoGateway:
                     f"Too many connections: at most {self.limits.max_connections_per_user} per user."
                 )
             self.by_provider.setdefault(provider.id, set()).add(sid)
-        conn = Connection(sid, provider, hash_token(token) if token and provider else None, environ.get("HTTP_COOKIE"))
+        address = None
+        if provider is None:
+            address = _client_address(environ)
+            if self.anonymous_by_address.get(address, 0) >= self.limits.max_anonymous_connections_per_address:
+                raise socketio.exceptions.ConnectionRefusedError(
+                    "Too many connections without a token from this address.")
+            self.anonymous_by_address[address] = self.anonymous_by_address.get(address, 0) + 1
+        conn = Connection(sid, provider, hash_token(token) if token and provider else None, environ.get("HTTP_COOKIE"),
+                          address=address)
         if conn.token_hash:
             conn.tokens[conn.token_hash] = provider
         self.conns[sid] = conn
@@ -128,6 +140,12 @@ class EchoGateway:
         log.info("socket %s disconnected (user %s, %s)", sid, conn.provider.id if conn.provider else "-", reason,
                  extra={"socket": {"event": "disconnect", "sid": sid, "reason": str(reason),
                                    "user_id": conn.provider.id if conn.provider else None}})
+        if conn.address is not None:
+            left = self.anonymous_by_address.get(conn.address, 1) - 1
+            if left > 0:
+                self.anonymous_by_address[conn.address] = left
+            else:
+                self.anonymous_by_address.pop(conn.address, None)
         await self.registry.connections_changed(-1)
         for channel in list(conn.channels):
             await self._leave(conn, channel, disconnecting=True)
@@ -182,12 +200,16 @@ class EchoGateway:
             return
         member: Member | None = None
         if channels.is_guarded(channel):
+            if self._refusing(conn):  # too many refusals lately: no more lookups for this socket
+                await self._refuse(sid, channel, 429)
+                return
             auth = payload.get("auth")
             headers = auth.get("headers") if isinstance(auth, dict) else None
             headers = headers if isinstance(headers, dict) else {}
             provider = await self._subscriber(conn, headers)
             decision = await self.authorizer.authorize(channel, provider, headers, conn.cookie)
             if not decision.allowed:
+                self._count_refusal(conn)
                 await self._refuse(sid, channel, decision.status)
                 return
             member = decision.member
@@ -203,6 +225,15 @@ class EchoGateway:
             await self._send_members(sid, channel)
             if first:
                 await self.sio.emit("presence:joining", (channel, member.wire()), room=channel, skip_sid=sid)
+
+    def _refusing(self, conn: Connection) -> bool:
+        now = self.svc.clock.monotonic()
+        if now - conn.refusal_window >= 60.0:
+            conn.refusal_window, conn.refusals = now, 0
+        return conn.refusals >= self.limits.subscribe_refusals_per_minute
+
+    def _count_refusal(self, conn: Connection) -> None:
+        conn.refusals += 1
 
     async def _send_members(self, sid: str, channel: str) -> None:
         members = [m.wire() for m in await self.registry.members(channel)]

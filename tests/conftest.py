@@ -11,7 +11,7 @@ import pytest
 
 from core.app import create_app
 from core.clock import ManualClock
-from core.config import Config, load_config
+from core.config import Config, deep_merge, load_config
 from core.services import SERVICES, Services
 from tests.support.http import Api
 from tests.support.services import require_postgres, require_redis
@@ -20,10 +20,14 @@ from tests.support.services import require_postgres, require_redis
 FAST_SECURITY = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
 
 
+# Tests register many users and send many messages from one address within one (manual) minute; the tests of
+# those limits set their own.
+TEST_LIMITS = {"register_per_minute": 100_000, "login_per_address_per_minute": 100_000, "messages_per_minute": 100_000}
+
+
 def make_config(storage: Path, **overrides: Any) -> Config:
-    base: dict[str, Any] = {"storage_dir": str(storage), "security": FAST_SECURITY}
-    base.update(overrides)
-    return load_config(env={}, overrides=base)
+    base: dict[str, Any] = {"storage_dir": str(storage), "security": FAST_SECURITY, "limits": TEST_LIMITS}
+    return load_config(env={}, overrides=deep_merge(base, overrides))
 
 
 async def _drop_schema(url: str, schema: str) -> None:

@@ -11,7 +11,8 @@ from tests.support.factories import make_thread
 LIMITS = {"gateway": {
     "clients": [{"app_id": "app1", "key": "key-one"}],
     "limits": {"max_payload_kb": 2, "max_channel_name_length": 70, "max_channels_per_socket": 3,
-               "whispers_per_second": 5, "max_connections_per_user": 2},
+               "whispers_per_second": 5, "max_connections_per_user": 2,
+               "max_anonymous_connections_per_address": 2, "subscribe_refusals_per_minute": 2},
 }}
 pytestmark = pytest.mark.parametrize("config_overrides", [LIMITS])
 
@@ -82,3 +83,31 @@ async def test_connections_per_user(api, server, sockets):
     anonymous = await sockets()  # other users and anonymous sockets are unaffected
     assert anonymous.client.connected
     await asyncio.sleep(0)
+
+
+async def test_sockets_without_a_token_are_limited_per_address(api, sockets):
+    first, second = await sockets(), await sockets()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await sockets()
+    me = await api.register()
+    assert (await sockets(me.token)).client.connected  # with a token, the per-user limit applies instead
+    await first.close()
+    await asyncio.sleep(0.2)
+    assert (await sockets()).client.connected
+    del second
+
+
+async def test_refused_subscribes_stop_costing_lookups_after_the_limit(api, sockets, clock):
+    me, other = await api.register(), await api.register()
+    sock = await sockets(me.token)
+    for n in range(2):
+        await sock.subscribe(f"private-messenger.user.{other.id}")
+    refused = await sock.wait_for("subscription_error", count=2)
+    assert [e[1] for e in refused] == [403, 403]
+    await sock.subscribe(f"private-messenger.user.{me.id}")  # allowed, but the socket is over its refusals
+    errors = await sock.wait_for("subscription_error", count=3)
+    assert errors[2] == (f"private-messenger.user.{me.id}", 429)
+    clock.advance(61)
+    await sock.subscribe(f"private-messenger.user.{me.id}")
+    await asyncio.sleep(0.3)
+    assert len(sock.received("subscription_error")) == 3

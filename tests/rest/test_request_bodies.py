@@ -47,7 +47,7 @@ async def test_a_body_that_trickles_in_makes_nobody_else_wait(api, svc, server):
         reply = await api.get(f"{API}/threads", other.token)
         waits.append(time.monotonic() - started)
         assert reply.status == 200
-    assert max(waits) < 0.5, waits
+    assert max(waits) < 2.0, waits  # without the body gate: a 503 after the 5 s pool timeout
     writer.write(body[5:])
     await writer.drain()
     status, answer = await read_answer(reader)

@@ -33,7 +33,9 @@ async def node_process(
 ) -> AsyncIterator[tuple[str, subprocess.Popen, Api]]:
     port = port or free_port()
     path = workdir / f"node-{port}.yaml"
-    path.write_text(yaml.safe_dump({"security": FAST_SECURITY, "storage_dir": str(workdir / f"node-{port}"), **config}))
+    path.write_text(yaml.safe_dump({"security": FAST_SECURITY, "storage_dir": str(workdir / f"node-{port}"),
+                                    "limits": {"register_per_minute": 100_000, "messages_per_minute": 100_000},
+                                    **config}))
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}, **(env or {})}
     log_path = workdir / f"node-{port}.log"  # a file, not a pipe: a full pipe would block the node's logging
     log_file = log_path.open("ab")
