@@ -7,6 +7,7 @@ from core.errors import forbidden
 from core.services import Services
 from domain import system_messages as sm
 from domain import thread_rules as rules
+from domain.access import evict_from_thread
 from domain.threads import ADMIN_PERMISSIONS, MEMBER_PERMISSIONS, ThreadActions
 from rest.thread_resources import PERMISSIONS
 from storage import threads as store
@@ -51,6 +52,7 @@ class ParticipantActions:
         message = await self.messages.add_system(session, v.thread, me, sm.PARTICIPANT_REMOVED, sm.names_body([owner.name]))
         await session.commit()
         await self.svc.counters.changed([owner.id])
+        await evict_from_thread(self.svc, v.thread.id, [owner.id])
         await self.svc.bus.publish_to_providers([(owner.alias, owner.id)], "thread.left", {"thread_id": v.thread.id})
         await self.messages.publish_new(session, v.thread, message, me)
 

@@ -15,6 +15,7 @@ from domain import system_messages as sm
 from domain import thread_rules as rules
 from domain.messages import Content, MessageActions, new_message
 from domain.thread_events import notify_thread
+from domain.access import evict_from_thread
 from gateway.channels import thread_channel
 from rest.thread_resources import ThreadResources
 from storage import threads as store
@@ -100,6 +101,8 @@ class ThreadActions:
             v.thread.deleted_at = now
         await session.commit()
         await self.svc.counters.changed([me.id] + ([v.recipient.id] if v.recipient else []))
+        if not approve:  # the conversation is gone for both
+            await evict_from_thread(self.svc, v.thread.id, None)
         if v.recipient is not None:
             await self.svc.bus.publish_to_providers([(v.recipient.alias, v.recipient.id)], "thread.approval",
                                    {"thread": {"id": v.thread.id, "approved": approve},
@@ -200,6 +203,7 @@ class ThreadActions:
         message = await self.messages.add_system(session, v.thread, me, sm.PARTICIPANT_LEFT, "left the group")
         await session.commit()
         await self.svc.counters.changed([me.id])
+        await evict_from_thread(self.svc, v.thread.id, [me.id])
         await self.svc.bus.publish_to_providers([(me.alias, me.id)], "thread.left", {"thread_id": v.thread.id})
         await self.messages.publish_new(session, v.thread, message, me)
 
@@ -211,6 +215,7 @@ class ThreadActions:
         await session.commit()
         await notify_thread(self.svc, session, v.thread, "thread.archived", {"thread_id": v.thread.id},
                             counts_changed=True)
+        await evict_from_thread(self.svc, v.thread.id, None)
 
     @staticmethod
     def check_archive(v: ThreadView) -> None:

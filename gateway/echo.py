@@ -39,6 +39,8 @@ class Connection:
     address: str | None = None  # counted in anonymous_by_address while it has no provider
     refusal_window: float = 0.0
     refusals: int = 0
+    # guarded channel -> the provider it was authorized for (the connection's, or one named in the subscribe payload)
+    subscribed_as: dict[str, str] = field(default_factory=dict)
 
 
 def _bearer(value: Any) -> str | None:
@@ -199,6 +201,7 @@ class EchoGateway:
             await self._refuse(sid, channel, 429)
             return
         member: Member | None = None
+        provider: Provider | None = None
         if channels.is_guarded(channel):
             if self._refusing(conn):  # too many refusals lately: no more lookups for this socket
                 await self._refuse(sid, channel, 429)
@@ -216,6 +219,8 @@ class EchoGateway:
         if self.conns.get(sid) is not conn or channel in conn.channels:
             return  # disconnected or subscribed twice while we were authorizing
         conn.channels.add(channel)
+        if channels.is_guarded(channel) and provider is not None:
+            conn.subscribed_as[channel] = provider.id
         await self.sio.enter_room(sid, channel)
         if conn.provider is not None and channels.is_call_channel(channel):
             await self.sio.enter_room(sid, channels.signal_room(channel, conn.provider.id))
@@ -252,6 +257,7 @@ class EchoGateway:
 
     async def _leave(self, conn: Connection, channel: str, disconnecting: bool = False) -> None:
         conn.channels.discard(channel)
+        conn.subscribed_as.pop(channel, None)
         if not disconnecting:
             await self.sio.leave_room(conn.sid, channel)
             if conn.provider is not None and channels.is_call_channel(channel):
@@ -319,8 +325,18 @@ class EchoGateway:
                 if conn.token_hash == token_hash or token_hash in conn.tokens:
                     await self.sio.disconnect(conn.sid)
         elif kind == "evict":
-            channel = message.get("channel")
-            for sid in list(self.by_provider.get(str(message.get("provider_id")), ())):
-                conn = self.conns.get(sid)
-                if conn is not None and channel in conn.channels:
-                    await self._leave(conn, channel)
+            await self._evict(str(message.get("channel")), message.get("provider_id"))
+
+    async def _evict(self, channel: str, provider_id: Any) -> None:
+        """Access to `channel` is gone for `provider_id` (None: for everyone): every socket of theirs in it leaves,
+        however it authenticated (its connection's token or one in the subscribe payload), and is told so
+        with `subscription_error (channel, 403)`."""
+        members = (self.sio.manager.rooms.get("/") or {}).get(channel) or {}
+        for sid in list(members):
+            conn = self.conns.get(sid)
+            if conn is None or channel not in conn.channels:
+                continue
+            owner = conn.subscribed_as.get(channel) or (conn.provider.id if conn.provider else None)
+            if provider_id is None or owner == provider_id:
+                await self._leave(conn, channel)
+                await self._refuse(sid, channel, 403)
