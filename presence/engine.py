@@ -10,7 +10,7 @@ from typing import Awaitable, Callable, Iterable
 from core.clock import Clock
 from core.tasks import PeriodicTask
 from presence.backend import PresenceBackend
-from presence.state import StatusChange, heartbeat_status
+from presence.state import SETTING_OFFLINE, StatusChange, heartbeat_status
 from presence.status import OFFLINE, verbose
 
 log = logging.getLogger("messenger.presence")
@@ -37,6 +37,7 @@ class PresenceEngine:
         self.heartbeats = 0
         self._changes_to: dict[int, int] = {}
         self._draining = False
+        self._hidden: set[str] = set()  # users whose setting is "appear offline": their last active time stays put
 
     def status_changes(self) -> dict[str, int]:
         return {verbose(status): count for status, count in sorted(self._changes_to.items())}
@@ -65,6 +66,7 @@ class PresenceEngine:
         self.heartbeats += 1
         if not self.enabled:
             return OFFLINE
+        self._note_setting(provider_id, setting)
         status = heartbeat_status(away, setting)
         if status is not None:
             self.touch(provider_id)
@@ -76,6 +78,7 @@ class PresenceEngine:
         """A changed online_status setting takes effect (and is pushed) at once."""
         if not self.enabled:
             return OFFLINE
+        self._note_setting(provider_id, setting)
         now = self.clock.time()
         await self._emit(await self.backend.apply_setting(provider_id, alias, setting, self.lifetime_seconds, now))
         return await self.status_of(provider_id)
@@ -83,6 +86,7 @@ class PresenceEngine:
     async def socket_opened(self, provider_id: str, alias: str, setting: int) -> None:
         if not self.enabled:
             return
+        self._note_setting(provider_id, setting)
         self.touch(provider_id)
         await self._emit(await self.backend.socket_opened(provider_id, alias, setting, self.clock.time()))
 
@@ -119,7 +123,15 @@ class PresenceEngine:
         return await self.backend.statuses(ids, self.clock.time())
 
     # -- last active ---------------------------------------------------------------------------------
+    def _note_setting(self, provider_id: str, setting: int) -> None:
+        if setting == SETTING_OFFLINE:
+            self._hidden.add(provider_id)
+        else:
+            self._hidden.discard(provider_id)
+
     def touch(self, provider_id: str) -> None:
+        if provider_id in self._hidden:
+            return  # "appear offline": friends must not see the time moving
         self._last_active[provider_id] = self.clock.now()
         self._dirty.add(provider_id)
 

@@ -183,3 +183,30 @@ async def test_every_view_agrees(api, svc, sockets):
     own = await beat(api, me, away=True)
     assert search["online_status"] == own["online_status"] == 2
     assert search["last_active"] is not None
+
+
+async def test_appear_offline_freezes_last_active(api, svc, sockets, clock):
+    me = await api.register("Hidden Person", "hidden@example.net")
+    friend = await api.register("Looking Friend", "looking@example.net")
+    await make_friends(svc, me.id, friend.id)
+    await beat(api, me)
+
+    async def seen() -> str | None:
+        hits = (await api.get("/api/messenger/search/hidden", friend.token)).body["data"]
+        return next(h["options"]["last_active"] for h in hits if h["provider_id"] == me.id)
+
+    clock.advance(30)
+    await api.put("/api/messenger/settings", me.token, json={**SETTINGS, "online_status": 0})
+    frozen = await seen()
+    assert frozen is not None
+    for _ in range(3):  # heartbeats and sockets while "appearing offline" move nothing friends can see
+        clock.advance(60)
+        await beat(api, me)
+        sock = await sockets(me.token)
+        await sock.close()
+        await asyncio.sleep(0.1)
+    assert await seen() == frozen
+    clock.advance(60)
+    await api.put("/api/messenger/settings", me.token, json={**SETTINGS, "online_status": 1})
+    await beat(api, me)
+    assert await seen() != frozen  # visible again: the time moves again
