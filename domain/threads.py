@@ -6,6 +6,7 @@ import random
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ApiError, forbidden, not_found
@@ -78,9 +79,15 @@ class ThreadActions:
         needs_friendship = bool(kind and kind.friendable)
         pending = needs_friendship and recipient.id not in await friend_ids(session, me.id, [recipient.id])
         now = self.svc.clock.now()
-        thread = Thread(id=thread_id, type=PRIVATE, created_at=now, updated_at=now)
+        name = recipient.name
+        thread = Thread(id=thread_id, type=PRIVATE, private_pair="|".join(sorted((me.id, recipient.id))),
+                        created_at=now, updated_at=now)
         session.add(thread)
-        await session.flush()  # the models have no relationships, so the thread row must exist first
+        try:
+            await session.flush()  # the models have no relationships, so the thread row must exist first
+        except IntegrityError:  # another request started this pair's conversation a moment ago: it won
+            await session.rollback()
+            raise forbidden(f"You already have an existing conversation with {name}") from None
         me_row = self.new_participant(thread.id, me, now, last_read=now)
         session.add_all([me_row, self.new_participant(thread.id, recipient, now, pending=pending)])
         session.add(new_message(self.svc, thread, me, content.type, content.body))

@@ -97,10 +97,16 @@ class Thread(Base):
     lockout: Mapped[bool] = _flag(False)
     # replaced whenever a participant joins, leaves or (un)mutes (storage/thread_audience.py)
     audience_version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default=text("0"))
+    # private threads: "{id}|{id}" of the two providers, sorted; unique among live threads (two racing starts: one wins)
+    private_pair: Mapped[str | None] = mapped_column(String(160), nullable=True)
     created_at: Mapped[datetime] = _ts()
     updated_at: Mapped[datetime] = _ts()
     deleted_at: Mapped[datetime | None] = _ts(nullable=True)
-    __table_args__ = (Index("ix_threads_updated_at", "updated_at"),)
+    __table_args__ = (
+        Index("ix_threads_updated_at", "updated_at"),
+        Index("uq_threads_private_pair", "private_pair", unique=True,
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
+    )
 
 
 class Participant(Base):

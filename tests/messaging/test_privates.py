@@ -1,6 +1,8 @@
 """Private threads: first message, pending approval, locate, lists, unread state and their events."""
 from __future__ import annotations
 
+import asyncio
+
 from tests.messaging.helpers import API, listen, private_thread
 from tests.support.factories import make_friends
 
@@ -139,3 +141,23 @@ async def test_thread_lists_page_by_updated_at(api, svc, clock):
     outsider = await api.register()
     assert (await api.get(f"{API}/threads/{ids[0]}", outsider.token)).status == 403
     assert (await api.get(f"{API}/threads/page/{ids[0]}", outsider.token)).status == 404
+
+
+async def test_racing_starts_of_one_conversation_make_exactly_one_thread(api, svc):
+    alice, bob = await api.register(), await api.register()
+    await make_friends(svc, alice.id, bob.id)
+
+    async def start(n: int):
+        return await api.post(f"{API}/privates", alice.token,
+                              json={"recipient_alias": "user", "recipient_id": bob.id, "message": f"hi {n}"})
+
+    replies = await asyncio.gather(*(start(n) for n in range(4)))
+    statuses = sorted(r.status for r in replies)
+    assert statuses == [201, 403, 403, 403], replies
+    assert all(r.body["message"] == f"You already have an existing conversation with {bob.name}"
+               for r in replies if r.status == 403)
+    threads = (await api.get(f"{API}/privates", alice.token)).body["data"]
+    assert len(threads) == 1
+    # archived, the pair may start again
+    assert (await api.delete(f"{API}/threads/{threads[0]['id']}", alice.token)).status == 200
+    assert (await start(9)).status == 201
