@@ -10,6 +10,9 @@ from aiohttp.http_exceptions import HttpProcessingError
 from core.errors import ApiError
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# what aiohttp's form parser raises for a body that is not a well-formed form (no or wrong boundary, unterminated:
+# an AssertionError "Reading after EOF" before aiohttp 3.12, control characters in a part's headers)
+MALFORMED_MULTIPART = (ValueError, RuntimeError, AssertionError, HttpProcessingError)
 
 
 NUL_MESSAGE = "The {} must not contain NUL characters."
@@ -36,7 +39,7 @@ async def read_fields(request: web.Request) -> dict[str, Any]:
     if ctype in FORM_TYPES:
         try:
             fields = dict(await request.post())
-        except (ValueError, RuntimeError, HttpProcessingError):
+        except MALFORMED_MULTIPART:
             raise ApiError(400, "The form data is malformed.") from None
         reject_nul({k: v for k, v in fields.items() if isinstance(v, str)})
         return fields

@@ -5,18 +5,14 @@ import asyncio
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
 
 from core.errors import ApiError, validation_error
-from rest.body import reject_nul
+from rest.body import MALFORMED_MULTIPART, reject_nul
 from storage.images import CheckedImage, InvalidImage, check_image
 
 MAX_TEXT_FIELD = 64 * 1024
 MAX_TEXT_TOTAL = 256 * 1024  # every text field of one form together
 MAX_PARTS = 32  # our forms have a file and a few fields
-# what aiohttp's multipart parser raises for a body that is not a well-formed form (no or wrong boundary,
-# unterminated, control characters in a part's headers)
-MALFORMED_MULTIPART = (ValueError, RuntimeError, HttpProcessingError)
 
 
 @dataclass
