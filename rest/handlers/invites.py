@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from core.errors import not_found
+from core.errors import ApiError, not_found
 from core.jsonio import json_response
-from core.services import services
+from core.services import Services, services
 from domain.invites import EXPIRES, InviteActions, invite_usable
 from domain.threads import open_thread
 from rest.auth import SESSION, current_provider, guest_allowed, optional_provider
@@ -57,10 +57,17 @@ async def destroy(request: web.Request) -> web.Response:
     return json_response({"message": "success"})
 
 
+def _invites_enabled(svc: Services) -> None:
+    """Switched off in the config, existing invite links stop working too."""
+    if not svc.config.messenger.invites.enabled:
+        raise ApiError(403, "Group invites are currently disabled.")
+
+
 @guest_allowed
 async def preview(request: web.Request) -> web.Response:
     """What a join page shows before joining; guests see it too (`messenger_auth` false)."""
     svc, session = services(request), request[SESSION]
+    _invites_enabled(svc)
     me = optional_provider(request)
     found = await store.invite_by_code(session, request.match_info["code"])
     if found is None:
@@ -81,6 +88,7 @@ async def preview(request: web.Request) -> web.Response:
 
 async def join(request: web.Request) -> web.Response:
     svc, me, session = services(request), current_provider(request), request[SESSION]
+    _invites_enabled(svc)
     found = await store.invite_by_code(session, request.match_info["code"])
     if found is None:
         raise not_found("invite")

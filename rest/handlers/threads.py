@@ -152,6 +152,8 @@ def _group_only(v: ThreadView) -> None:
 async def settings(request: web.Request) -> web.Response:
     svc, me, session, v = await _view(request)
     _group_only(v)
+    if not rules.is_admin(v):  # the package's policy: only admins see (and change) a group's settings
+        raise forbidden("Not authorized to view that group's settings.")
     return json_response(Presenter(svc, session, me).shapes.settings(v.thread))
 
 

@@ -68,7 +68,7 @@ async def test_settings_avatar_and_their_presence_events(api, svc, sockets, cloc
     g = await group(api, svc, owner, [member])
     channel = f"presence-messenger.thread.{g['id']}"
     member_sock = await listen(sockets, member, channel)
-    settings = (await api.get(f"{API}/threads/{g['id']}/settings", member.token)).body
+    settings = (await api.get(f"{API}/threads/{g['id']}/settings", owner.token)).body  # admins only
     assert settings == {"name": "Team chat", "api_avatar": g["api_avatar"], "avatar": g["avatar"],
                         "add_participants": True, "invitations": True, "calling": True, "messaging": True,
                         "knocks": True}

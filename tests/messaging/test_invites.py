@@ -1,7 +1,10 @@
 """Group invites: create with limits, list, archive, the public preview and joining by code."""
 from __future__ import annotations
 
+import aiohttp
+
 from tests.messaging.helpers import API, group, listen
+from tests.support.http import Api
 
 
 async def test_invite_lifecycle(api, svc, sockets, clock):
@@ -71,3 +74,28 @@ async def test_invite_limits_expiry_and_archive(api, svc, clock):
         "subject": "Team chat", "add_participants": True, "invitations": False, "calling": True, "messaging": True,
         "knocks": True})
     assert (await api.post(f"{API}/join/{fresh['code']}", stranger.token)).status == 403
+
+
+async def test_switching_invites_off_stops_existing_links(api, svc, make_server):
+    owner = await api.register("Owner")
+    member = await api.register("Member")
+    g = await group(api, svc, owner, [member], subject="Closed club")
+    code = (await api.post(f"{API}/threads/{g['id']}/invites", owner.token, json={"expires": 0, "uses": 0})).body["code"]
+    assert (await api.get(f"{API}/join/{code}")).status == 200
+    # the same database, served with invites switched off
+    off = await make_server(messenger={"invites": {"enabled": False}})
+    async with aiohttp.ClientSession() as http:
+        api_off = Api(str(off.make_url("/")), http)
+        newcomer = await api_off.register()
+        for reply in (await api_off.get(f"{API}/join/{code}"), await api_off.post(f"{API}/join/{code}", newcomer.token)):
+            assert reply.status == 403 and reply.body == {"message": "Group invites are currently disabled."}
+        assert (await api_off.get(f"{API}/threads/{g['id']}", newcomer.token)).status in (403, 404)
+
+
+async def test_only_admins_read_group_settings(api, svc):
+    owner = await api.register("Owner")
+    member = await api.register("Member")
+    g = await group(api, svc, owner, [member])
+    assert (await api.get(f"{API}/threads/{g['id']}/settings", owner.token)).status == 200
+    denied = await api.get(f"{API}/threads/{g['id']}/settings", member.token)
+    assert denied.status == 403 and denied.body == {"message": "Not authorized to view that group's settings."}
