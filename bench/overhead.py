@@ -22,7 +22,7 @@ from pathlib import Path
 
 def one_tree() -> dict[str, float]:
     """Run inside a tree (its bench.common, its run.py); print the figures as JSON."""
-    from bench.common import APP, LOADGEN, ROOT, cpu_seconds, ensure_loadgen, messenger_server, pinned
+    from bench.common import ROOT, cpu_seconds, ensure_loadgen, messenger_server, pinned
     from bench.heartbeat import register
 
     ensure_loadgen()
@@ -37,32 +37,32 @@ def one_tree() -> dict[str, float]:
         result = json.loads(out)
         figures["heartbeat_rps"] = result["rps"]
         figures["heartbeat_cpu_us"] = used / max(1, result["requests"]) * 1e6
+    result, used = _fanout(300, 47.0)
+    figures["fanout_deliveries_per_second"] = result["deliveries_per_second"]
+    figures["fanout_cpu_us_per_1k"] = used / max(1, result["received"]) * 1e9
+    figures["fanout_lost"] = result["lost"]
+    result, _ = _fanout(600, 120.0)  # saturation: 120k deliveries/s offered
+    figures["saturation_deliveries_per_second"] = result["deliveries_per_second"]
+    figures["fanout_lost"] += result["lost"]
+    return figures
+
+
+def _fanout(events: int, rate: float) -> tuple[dict, float]:
+    """One fan-out run to 1,000 sockets: the load generator's result and the server CPU seconds while publishing."""
+    from bench.common import APP, LOADGEN, cpu_seconds, messenger_server, pinned
+
     with messenger_server() as (url, proc):
-        spec = {"url": url, "sockets": 1000, "channel": "bench", "events": 300, "rate": 47.0,
+        spec = {"url": url, "sockets": 1000, "channel": "bench", "events": events, "rate": rate,
                 "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1}
         gen = subprocess.Popen(pinned(["node", str(LOADGEN / "fanout.mjs"), json.dumps(spec)], 1),
                                stdout=subprocess.PIPE, text=True)
         assert gen.stdout is not None
-        json.loads(gen.stdout.readline())
+        json.loads(gen.stdout.readline())  # connected
         before = cpu_seconds(proc.pid)
         result = json.loads(gen.stdout.readline())
         used = cpu_seconds(proc.pid) - before
         gen.wait(timeout=60)
-        figures["fanout_deliveries_per_second"] = result["deliveries_per_second"]
-        figures["fanout_cpu_us_per_1k"] = used / max(1, result["received"]) * 1e9
-        figures["fanout_lost"] = result["lost"]
-    with messenger_server() as (url, proc):  # saturation: 120k deliveries/s offered
-        spec = {"url": url, "sockets": 1000, "channel": "bench", "events": 600, "rate": 120.0,
-                "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1}
-        gen = subprocess.Popen(pinned(["node", str(LOADGEN / "fanout.mjs"), json.dumps(spec)], 1),
-                               stdout=subprocess.PIPE, text=True)
-        assert gen.stdout is not None
-        json.loads(gen.stdout.readline())
-        result = json.loads(gen.stdout.readline())
-        gen.wait(timeout=60)
-        figures["saturation_deliveries_per_second"] = result["deliveries_per_second"]
-        figures["fanout_lost"] += result["lost"]
-    return figures
+    return result, used
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core.errors import ApiError
 from core.jsonio import json_response
@@ -118,7 +119,7 @@ async def _answer(
             raise
         return json_response({"message": exc.reason}, status=exc.status)
     except Exception as exc:
-        if type(exc).__name__ == "TimeoutError" and type(exc).__module__.startswith("sqlalchemy"):
+        if isinstance(exc, PoolTimeout):
             log.warning("%s %s: no database connection free within the pool timeout", request.method, request.path)
             return json_response({"message": "The server is busy. Try again shortly."}, status=503,
                                  headers={"Retry-After": "1"})
