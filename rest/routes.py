@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rest.handlers import (accounts, avatars, calls, friends, health, invites, messages, messenger, participants, search,
-                           threads)
+from rest.handlers import (accounts, avatars, calls, friends, health, invites, messages, messenger, openapi,
+                           participants, search, threads)
 
 
 def setup_routes(app: web.Application, api: str = "/api/messenger") -> None:
@@ -13,6 +13,7 @@ def setup_routes(app: web.Application, api: str = "/api/messenger") -> None:
     r.add_get("/health", health.health)
     r.add_get("/ready", health.ready)
     r.add_get("/metrics", health.metrics)
+    r.add_get("/api/openapi.json", openapi.document)
     r.add_post("/api/auth/register", accounts.register)
     r.add_post("/api/auth/login", accounts.login)
     r.add_post("/api/auth/logout", accounts.logout)
@@ -41,8 +42,10 @@ def setup_routes(app: web.Application, api: str = "/api/messenger") -> None:
     r.add_put(f"{api}/friends/pending/{{pending}}", friends.pending_update)
     r.add_patch(f"{api}/friends/pending/{{pending}}", friends.pending_update)
     r.add_delete(f"{api}/friends/pending/{{pending}}", friends.pending_destroy)
-    r.add_get(f"{api}/friends/{{friend}}", friends.show)
-    r.add_delete(f"{api}/friends/{{friend}}", friends.destroy)
+    # not `sent` or `pending`: those paths are lists, and a 405 there must not advertise a friend's DELETE
+    friend = f"{api}/friends/{{friend:(?!sent$|pending$)[^/]+}}"
+    r.add_get(friend, friends.show)
+    r.add_delete(friend, friends.destroy)
 
     threads_routes(r, api)
 

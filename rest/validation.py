@@ -76,16 +76,16 @@ class Validator:
             self.clean[field] = value
 
     def token(self, field: str, max_length: int = 255) -> None:
-        """An optional client-chosen id (a string or a number), echoed back as a string."""
+        """An optional client-chosen id, echoed back: a string (the package's `nullable|string`), or null."""
         value = self.data.get(field)
         if not _present(value):
             return
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
+        if not isinstance(value, str):
             self.fail(field, f"The {label(field)} must be a string.")
-        elif len(str(value)) > max_length:
+        elif len(value) > max_length:
             self.fail(field, f"The {label(field)} must not be greater than {max_length} characters.")
         else:
-            self.clean[field] = str(value)
+            self.clean[field] = value
 
     def check(self) -> dict[str, Any]:
         if self.errors:
