@@ -3,11 +3,21 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import ApiError, not_found
+from core.errors import ApiError, forbidden, not_found
 from core.services import Services
 from storage import friends as store
 from storage.accounts import provider_by_id
 from storage.models import Friend, PendingFriend, Provider
+
+
+async def my_friend(session: AsyncSession, me: Provider, friend_id: str, refusal: str) -> tuple[Friend, Provider]:
+    """One of my friend rows: 404 when there is no such row, 403 when it is someone else's (the package's policy)."""
+    found = await store.friend_row(session, friend_id)
+    if found is None:
+        raise not_found("friend")
+    if found[0].owner_id != me.id:
+        raise forbidden(refusal)
+    return found
 
 
 class FriendActions:
@@ -67,10 +77,7 @@ class FriendActions:
         return mine, sender
 
     async def remove(self, session: AsyncSession, me: Provider, friend_id: str) -> Provider:
-        found = await store.friend_of(session, me.id, friend_id)
-        if found is None:
-            raise not_found("friend")
-        _, party = found
+        _, party = await my_friend(session, me, friend_id, "Not authorized to remove that friend.")
         theirs = await store.remove_both_directions(session, me.id, party.id)
         await session.commit()
         if theirs is not None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,9 +54,12 @@ class MessageActions:
         return payload
 
     async def add_system(self, session: AsyncSession, thread: Thread, actor: Provider, message_type: int,
-                         body: str) -> Message:
-        """Stage a system message (the caller commits, then calls publish_new)."""
+                         body: str, after: Message | None = None) -> Message:
+        """Stage a system message (the caller commits, then calls publish_new); `after` keeps it listed after that
+        message even when the clock has not moved between the two."""
         message = new_message(self.svc, thread, actor, message_type, body)
+        if after is not None and message.created_at <= after.created_at:
+            message.created_at = message.updated_at = after.created_at + timedelta(microseconds=1)
         session.add(message)
         thread.updated_at = message.created_at
         return message

@@ -88,9 +88,12 @@ class ThreadActions:
         except IntegrityError:  # another request started this pair's conversation a moment ago: it won
             await session.rollback()
             raise forbidden(f"You already have an existing conversation with {name}") from None
-        me_row = self.new_participant(thread.id, me, now, last_read=now)
+        first = new_message(self.svc, thread, me, content.type, content.body)
+        # my own first message leaves the thread read for me: `unread` false and `unread_count` 0 agree
+        thread.updated_at = first.created_at
+        me_row = self.new_participant(thread.id, me, now, last_read=first.created_at)
         session.add_all([me_row, self.new_participant(thread.id, recipient, now, pending=pending)])
-        session.add(new_message(self.svc, thread, me, content.type, content.body))
+        session.add(first)
         await session.commit()
         await self.svc.counters.changed([me.id, recipient.id])
         await self.svc.bus.publish_to_providers([(recipient.alias, recipient.id)], "new.thread",
@@ -125,12 +128,17 @@ class ThreadActions:
                         add_participants=True, invitations=True, created_at=now, updated_at=now)
         session.add(thread)
         await session.flush()
-        me_row = self.new_participant(thread.id, me, now, last_read=now, **ADMIN_PERMISSIONS)
+        me_row = self.new_participant(thread.id, me, now, **ADMIN_PERMISSIONS)
         session.add(me_row)
         addable, skipped = await self.addable(session, me, wanted, already=set())
         for provider in addable:
             session.add(self.new_participant(thread.id, provider, now))
-        session.add(new_message(self.svc, thread, me, sm.GROUP_CREATED, subject))
+        last = await self.messages.add_system(session, thread, me, sm.GROUP_CREATED, subject)
+        if addable:  # as the package does: "created X", then "added A, B and C to the group"
+            added = await self.messages.add_system(session, thread, me, sm.PARTICIPANTS_ADDED,
+                                                   sm.names_body([p.name for p in addable]), after=last)
+            last = added
+        me_row.last_read = last.created_at  # what I did myself is read for me
         await session.commit()
         await self.svc.counters.changed([me.id] + [p.id for p in addable])
         await self.svc.bus.publish_to_providers([(p.alias, p.id) for p in addable], "new.thread",
@@ -226,10 +234,14 @@ class ThreadActions:
 
     @staticmethod
     def check_archive(v: ThreadView) -> None:
+        """The package's policy: admins of a group, either side of an approved private thread; never during a
+        call (it would be orphaned: no call.ended, its participants left on the call channel)."""
         if v.group and not rules.is_admin(v):
             raise forbidden("Not authorized to archive that thread.")
         if not v.group and rules.awaiting_my_approval(v):
             raise forbidden("Not authorized to archive that thread.")
+        if v.active_call is not None:
+            raise forbidden("Not authorized to archive a thread with an active call.")
 
     async def set_muted(self, session: AsyncSession, v: ThreadView, muted: bool) -> None:
         if rules.locked(v):
@@ -243,7 +255,8 @@ class ThreadActions:
         """Set last_read to now when the thread has anything new for me; sync my other devices."""
         if not rules.unread(v):
             return
-        now = self.svc.clock.now()
+        # never before the thread's last change: another node's clock may run a little ahead of ours
+        now = max(self.svc.clock.now(), v.thread.updated_at)
         v.me.last_read = now
         await session.commit()
         await self.svc.counters.changed([me.id])

@@ -28,14 +28,18 @@ def provider_refs(v: Validator, required: bool = False) -> list[tuple[str, str]]
     for n, item in enumerate(value):
         alias = item.get("alias") if isinstance(item, dict) else None
         pid = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(alias, str) or not alias:
+        bad_alias = not isinstance(alias, str) or not alias
+        bad_id = not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == ""
+        if bad_alias:  # both reported when both are wrong, as Laravel's validator does
             v.fail(f"providers.{n}.alias", f"The providers.{n}.alias field is required.")
-        elif not isinstance(pid, (str, int)) or isinstance(pid, bool) or pid == "":
+        if bad_id:
             v.fail(f"providers.{n}.id", f"The providers.{n}.id field is required.")
-        elif len(alias) > 32 or len(str(pid)) > 64:
+        if bad_alias or bad_id:
+            continue
+        if len(str(alias)) > 32 or len(str(pid)) > 64:
             v.fail(f"providers.{n}", f"The providers.{n} alias or id is too long.")
         else:
-            refs.append((alias, str(pid)))
+            refs.append((str(alias), str(pid)))
     return refs
 
 

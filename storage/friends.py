@@ -15,10 +15,10 @@ async def friends_of(session: AsyncSession, owner_id: str) -> list[tuple[Friend,
     return [(f, p) for f, p in rows]
 
 
-async def friend_of(session: AsyncSession, owner_id: str, friend_id: str) -> tuple[Friend, Provider] | None:
+async def friend_row(session: AsyncSession, friend_id: str) -> tuple[Friend, Provider] | None:
+    """A friend row, whoever owns it, with its party."""
     row = (await session.execute(
-        select(Friend, Provider).join(Provider, Provider.id == Friend.party_id)
-        .where(Friend.id == friend_id, Friend.owner_id == owner_id)
+        select(Friend, Provider).join(Provider, Provider.id == Friend.party_id).where(Friend.id == friend_id)
     )).first()
     return (row[0], row[1]) if row else None
 

@@ -6,7 +6,7 @@ from aiohttp import web
 from core.errors import not_found, validation_error
 from core.jsonio import json_response
 from core.services import services
-from domain.friends import FriendActions
+from domain.friends import FriendActions, my_friend
 from rest.auth import SESSION, current_provider
 from rest.body import read_fields
 from storage import friends as store
@@ -28,9 +28,7 @@ async def index(request: web.Request) -> web.Response:
 
 async def show(request: web.Request) -> web.Response:
     svc, me, session = services(request), current_provider(request), request[SESSION]
-    found = await store.friend_of(session, me.id, request.match_info["friend"])
-    if found is None:
-        raise not_found("friend")
+    found = await my_friend(session, me, request.match_info["friend"], "Not authorized to view that friend.")
     return json_response(svc.resources.friend(found[0], found[1], await _options_for(request, found[1])))
 
 

@@ -77,11 +77,13 @@ async def preview(request: web.Request) -> web.Response:
     if me is not None and thread is not None:
         membership = await thread_store.membership(session, thread.id, me.id)
         in_thread = membership is not None and membership[1] is not None
+    valid = invite_usable(invite, thread, svc.clock.now())
     options = {
         "messenger_auth": me is not None,
         "in_thread": in_thread,
-        "thread_name": (thread.subject or "") if thread is not None else "Group Not Found",
-        "is_valid": invite_usable(invite, thread, svc.clock.now()),
+        # the group's name only behind a link that still lets people in: a used-up or expired one reveals nothing
+        "thread_name": (thread.subject or "") if thread is not None and valid else "Group Not Found",
+        "is_valid": valid,
     }
     return json_response(_shapes(request).invite(invite, None, _base_url(request), preview=options))
 

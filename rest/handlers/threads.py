@@ -102,7 +102,7 @@ async def loader(request: web.Request) -> web.Response:
 
 
 async def check_archive(request: web.Request) -> web.Response:
-    svc, me, session, v = await _view(request)
+    svc, me, session, v = await _view(request, full=True)  # full: an active call forbids archiving
     ThreadActions.check_archive(v)
     t = v.thread
     messages, participants, calls = await store.thread_counts(session, t.id)
@@ -112,16 +112,17 @@ async def check_archive(request: web.Request) -> web.Response:
     })
 
 
-def _success(act: Callable[[ThreadActions, AsyncSession, ThreadView, Provider], Awaitable[None]]) -> Handler:
+def _success(act: Callable[[ThreadActions, AsyncSession, ThreadView, Provider], Awaitable[None]],
+             full: bool = False) -> Handler:
     """A route that runs one thread action and answers `{"message": "success"}`."""
     async def handler(request: web.Request) -> web.Response:
-        svc, me, session, v = await _view(request)
+        svc, me, session, v = await _view(request, full)
         await act(ThreadActions(svc), session, v, me)
         return json_response({"message": "success"})
     return handler
 
 
-destroy = _success(lambda actions, session, v, me: actions.archive(session, v, me))
+destroy = _success(lambda actions, session, v, me: actions.archive(session, v, me), full=True)
 mark_read = _success(lambda actions, session, v, me: actions.mark_read(session, v, me))
 knock = _success(lambda actions, session, v, me: actions.knock(session, v, me))
 mute = _success(lambda actions, session, v, me: actions.set_muted(session, v, True))
@@ -184,11 +185,11 @@ async def update_avatar(request: web.Request) -> web.Response:
     else:
         fields = await read_fields(request)
         image = fields.get("default")
+        if image is None:  # absent or null: Laravel's required_without fails on both fields
+            raise validation_error({"image": ["The image field is required when default is not present."],
+                                    "default": ["The default field is required when image is not present."]})
         if image not in DEFAULT_AVATARS:
-            key = "default" if image is not None else "image"
-            message = "The selected default is invalid." if image is not None else \
-                "The image field is required when default is not present."
-            raise validation_error({key: [message]})
+            raise validation_error({"default": ["The selected default is invalid."]})
     previous = await ThreadActions(svc).set_avatar(session, v, me, image)
     if previous:
         await svc.files.delete_image(svc.files.thread_dir(v.thread.id, "avatar"), previous)

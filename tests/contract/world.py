@@ -41,7 +41,7 @@ class World:
             "message": i["message"], "log": i["log"], "image": i["image_message"], "document": i["document_message"],
             "call": i["call"], "invite": i["invite"], "code": i["code"], "friend": i["friend_row"],
             "sent": i["sent"], "pending": i["pending"], "alias": "user", "id": self.friend, "size": "sm",
-            "relations": "participants|messages|calls", "query": "User", "file": i["document_file"],
+            "relations": "participants|messages|calls", "query": "Friend", "file": i["document_file"],
             "app_id": "app", "channel": f"private-messenger.thread.{i['group']}",
         }
         if "/images/{alias}/{id}/" in template:

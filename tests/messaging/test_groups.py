@@ -37,9 +37,14 @@ async def test_create_group_adds_friends_and_names_the_skipped(api, svc, sockets
     image = g["avatar"]["sm"].rsplit("/", 1)[1]
     assert image in {f"{n}.png" for n in range(1, 6)}
     assert g["api_avatar"]["md"] == f"{API}/threads/{g['id']}/avatar/md/{image}"
-    assert g["resources"]["latest_message"]["body"] == "created Weekend"
+    # as the package does: "created Weekend", then "added Friend to the group"; both read for their author
+    assert g["resources"]["latest_message"]["body"] == "added Friend to the group"
     assert g["resources"]["latest_message"]["system_message"] is True
-    assert g["resources"]["latest_message"]["type_verbose"] == "GROUP_CREATED"
+    assert g["resources"]["latest_message"]["type_verbose"] == "PARTICIPANTS_ADDED"
+    assert (g["unread"], g["unread_count"]) == (False, 0)
+    logs = (await api.get(f"{API}/threads/{g['id']}/logs", owner.token)).body["data"]
+    assert [(m["type_verbose"], m["body"]) for m in logs] == [
+        ("PARTICIPANTS_ADDED", "added Friend to the group"), ("GROUP_CREATED", "created Weekend")]
     (event,) = await friend_sock.wait_for("new.thread")
     assert event[1]["thread"]["name"] == "Weekend" and event[1]["thread"]["group"] is True
     assert event[1]["thread"]["avatar"] == g["avatar"]
@@ -113,7 +118,8 @@ async def test_settings_avatar_and_their_presence_events(api, svc, sockets, cloc
     assert stale.raw == svc.files.asset("image404.png").read_bytes()
     logs = (await api.get(f"{API}/threads/{g['id']}/logs", member.token)).body
     assert [m["body"] for m in logs["data"]] == ["updated the groups avatar", "updated the groups avatar",
-                                                 "renamed the group to Renamed", "created Team chat"]
+                                                 "renamed the group to Renamed", "added Member to the group",
+                                                 "created Team chat"]
 
 
 async def test_participant_management_and_events(api, svc, sockets, clock):
@@ -225,7 +231,7 @@ async def test_archive_knock_and_mute(api, svc, sockets, clock):
 
     summary = await api.get(f"{API}/threads/{g['id']}/check-archive", owner.token)
     assert summary.body == {"name": "Team chat", "group": True, "created_at": g["created_at"],
-                            "messages_count": 2, "participants_count": 2, "calls_count": 0}
+                            "messages_count": 3, "participants_count": 2, "calls_count": 0}
     assert (await api.get(f"{API}/threads/{g['id']}/check-archive", member.token)).status == 403
     assert (await api.delete(f"{API}/threads/{g['id']}", member.token)).status == 403
     assert (await api.delete(f"{API}/threads/{g['id']}", owner.token)).status == 200

@@ -41,7 +41,8 @@ async def test_invite_lifecycle(api, svc, sockets, clock):
     # used up: the next person is refused, and the invite no longer counts as valid
     late = await api.register()
     assert (await api.post(f"{API}/join/{invite['code']}", late.token)).status == 403
-    assert (await api.get(f"{API}/join/{invite['code']}", late.token)).body["options"]["is_valid"] is False
+    used_up = (await api.get(f"{API}/join/{invite['code']}", late.token)).body["options"]
+    assert (used_up["is_valid"], used_up["thread_name"]) == (False, "Group Not Found")  # the name stays hidden
     assert (await api.get(f"{API}/threads/{g['id']}/invites", owner.token)).body["data"] == []
     assert (await api.post(f"{API}/join/{invite['code']}")).status == 401
     assert (await api.get(f"{API}/join/NOSUCHCD")).status == 404

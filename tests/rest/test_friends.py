@@ -44,7 +44,7 @@ async def test_request_accept_and_remove(api, sockets):
     alice_friends = (await api.get(API, alice.token)).body
     assert [f["party_id"] for f in alice_friends] == [bob.id]
     assert (await api.get(f"{API}/{alice_friends[0]['id']}", alice.token)).body["party"]["name"] == "Bob"
-    assert (await api.get(f"{API}/{alice_friends[0]['id']}", bob.token)).status == 404  # not bob's row
+    assert (await api.get(f"{API}/{alice_friends[0]['id']}", bob.token)).status == 403  # not bob's row (the package: 403)
     assert (await api.get(f"{API}/pending", bob.token)).body == []
     hit = (await api.get("/api/messenger/search/bob", alice.token)).body["data"][0]["options"]
     assert hit["friend_status"] == 1 and hit["friend_id"] == alice_friends[0]["id"]
