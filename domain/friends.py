@@ -1,6 +1,7 @@
 """Friend actions: send, cancel, accept, deny, remove. Each writes, commits, then publishes its event."""
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ApiError, forbidden, not_found
@@ -38,6 +39,12 @@ class FriendActions:
                             recipient_id=recipient.id, recipient_type=self.svc.providers.owner_type(recipient.alias),
                             created_at=now, updated_at=now)
         session.add(row)
+        refusal = f"You are already friends, or a request is pending, with {recipient.name}."  # read before a rollback
+        try:
+            await session.flush()
+        except IntegrityError:  # the same request, sent a moment ago from another tab
+            await session.rollback()
+            raise ApiError(403, refusal) from None
         await session.commit()
         await self.svc.counters.changed([recipient.id])
         await self.svc.bus.publish_to_providers([(recipient.alias, recipient.id)], "friend.request",
@@ -45,8 +52,7 @@ class FriendActions:
         return row, recipient
 
     async def cancel(self, session: AsyncSession, me: Provider, request_id: str) -> Provider:
-        row, recipient = await self._request(session, me, request_id, sent=True)
-        await session.delete(row)
+        row, recipient = await self._claim(session, me, request_id, sent=True)
         await session.commit()
         await self.svc.counters.changed([recipient.id])
         await self.svc.bus.publish_to_providers([(recipient.alias, recipient.id)], "friend.cancelled",
@@ -54,22 +60,26 @@ class FriendActions:
         return recipient
 
     async def deny(self, session: AsyncSession, me: Provider, request_id: str) -> Provider:
-        row, sender = await self._request(session, me, request_id, sent=False)
-        await session.delete(row)
+        row, sender = await self._claim(session, me, request_id, sent=False)
         await session.commit()
         await self.svc.counters.changed([me.id])
         await self.svc.bus.publish_to_providers([(sender.alias, sender.id)], "friend.denied", {"sent_friend_id": row.id})
         return sender
 
     async def accept(self, session: AsyncSession, me: Provider, request_id: str) -> tuple[Friend, Provider]:
-        row, sender = await self._request(session, me, request_id, sent=False)
+        row, sender = await self._claim(session, me, request_id, sent=False)
         now = self.svc.clock.now()
         mine = Friend(owner_id=me.id, owner_type=row.recipient_type, party_id=sender.id, party_type=row.sender_type,
                       created_at=now, updated_at=now)
         theirs = Friend(owner_id=sender.id, owner_type=row.sender_type, party_id=me.id, party_type=row.recipient_type,
                         created_at=now, updated_at=now)
         session.add_all([mine, theirs])
-        await session.delete(row)
+        refusal = f"You are already friends with {sender.name}."  # read before a rollback expires it
+        try:
+            await session.flush()
+        except IntegrityError:  # we became friends a moment ago through the other side's request
+            await session.rollback()
+            raise ApiError(403, refusal) from None
         await session.commit()
         await self.svc.counters.changed([me.id])
         await self.svc.bus.publish_to_providers([(sender.alias, sender.id)], "friend.approved",
@@ -85,8 +95,10 @@ class FriendActions:
         return party
 
     @staticmethod
-    async def _request(session: AsyncSession, me: Provider, request_id: str, sent: bool) -> tuple[PendingFriend, Provider]:
+    async def _claim(session: AsyncSession, me: Provider, request_id: str, sent: bool) -> tuple[PendingFriend, Provider]:
+        """My request (sent or received), taken off the pending list; 404 when it is gone, also when a concurrent
+        accept, deny or cancel took it first."""
         found = await store.request_of(session, me.id, request_id, sent)
-        if found is None:
+        if found is None or not await store.claim_request(session, found[0].id):
             raise not_found("friend request")
         return found

@@ -78,6 +78,11 @@ class InviteActions:
             raise forbidden("Not authorized to join with that invite.")
         participant = self.threads.new_participant(thread.id, me, now)
         session.add(participant)
+        try:
+            await session.flush()
+        except IntegrityError:  # the same person joined a moment ago in another request: that one won
+            await session.rollback()
+            raise forbidden("You are already in that group.") from None
         message = await self.threads.messages.add_system(session, thread, me, sm.JOINED_WITH_INVITE, "joined the group")
         await session.commit()
         await self.threads.messages.publish_new(session, thread, message, me)

@@ -1,9 +1,10 @@
 """Participant actions in group threads: add, remove, set permissions, promote, demote."""
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import forbidden
+from core.errors import ApiError, forbidden
 from core.services import Services
 from domain import system_messages as sm
 from domain import thread_rules as rules
@@ -33,6 +34,11 @@ class ParticipantActions:
         now = self.svc.clock.now()
         rows = [self.threads.new_participant(v.thread.id, p, now) for p in addable]
         session.add_all(rows)
+        try:
+            await session.flush()
+        except IntegrityError:  # someone added (or invited in) one of them at the same moment
+            await session.rollback()
+            raise ApiError(409, "The participants changed while you were adding. Try again.") from None
         message = await self.messages.add_system(session, v.thread, me, sm.PARTICIPANTS_ADDED,
                                                  sm.names_body([p.name for p in addable]))
         await session.commit()

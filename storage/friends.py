@@ -62,3 +62,10 @@ async def remove_both_directions(session: AsyncSession, a: str, b: str) -> Frien
     await session.execute(delete(Friend).where(or_(
         and_(Friend.owner_id == a, Friend.party_id == b), and_(Friend.owner_id == b, Friend.party_id == a))))
     return theirs
+
+
+async def claim_request(session: AsyncSession, request_id: str) -> bool:
+    """Delete a pending request; False when another request (accept, deny or cancel) already took it. The row
+    lock makes concurrent claims wait for the first one, so exactly one of them wins."""
+    result = await session.execute(delete(PendingFriend).where(PendingFriend.id == request_id))
+    return bool(getattr(result, "rowcount", 0))

@@ -1,7 +1,10 @@
 """Message queries: one message of a thread, and the lists (all, logs, images, documents) with their owners."""
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, insert, select, update
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -44,19 +47,41 @@ _messages, _threads, _participants = Message.__table__, Thread.__table__, Partic
 _INSERT_MESSAGE = insert(_messages)
 _TOUCH_THREAD = update(_threads).where(_threads.c.id == bindparam("thread")).values(updated_at=bindparam("at"))
 _MARK_READ = update(_participants).where(_participants.c.id == bindparam("reader")).values(last_read=bindparam("at"))
-# On PostgreSQL both in one statement: every message of a thread updates its row, so that row's lock is what
-# concurrent sends queue on; taking it in the last statement before COMMIT holds it for one round trip, not three.
-_TOUCH_AND_MARK_READ = _MARK_READ.add_cte(_TOUCH_THREAD.cte("touched"))
+
+
+def _send_in_one_statement() -> Any:
+    """PostgreSQL: the whole send in one statement. Touching the thread row first takes its lock, which concurrent
+    sends to the thread queue on until this transaction commits; the message's time is then read from that row
+    (never before its previous activity), so `created_at` order is commit order, the order the messages are pushed
+    in, and the lock is held for one round trip."""
+    touched = (update(_threads).where(_threads.c.id == bindparam("thread"))
+               .values(updated_at=func.greatest(bindparam("at"), _threads.c.updated_at + timedelta(microseconds=1)))
+               .returning(_threads.c.updated_at).cte("touched"))
+    stamp = select(touched.c.updated_at).scalar_subquery()
+    values = [touched.c.updated_at if column.key in ("created_at", "updated_at")
+              else bindparam(f"m_{column.key}", type_=column.type) for column in _messages.columns]
+    inserted = insert(_messages).from_select([c.key for c in _messages.columns], select(*values)).cte("inserted")
+    return (update(_participants).where(_participants.c.id == bindparam("reader")).values(last_read=stamp)
+            .add_cte(touched).add_cte(inserted).returning(_participants.c.last_read))
+
+
+_SEND = _send_in_one_statement()
 
 
 async def record_sent(session: AsyncSession, message: Message, thread: Thread, sender: Participant) -> None:
     """Store a message (its id and every column already set), make it the thread's latest activity and mark the
-    thread read for its sender; the loaded thread and sender rows are updated in memory to match."""
-    await session.execute(_INSERT_MESSAGE, {column.key: getattr(message, column.key) for column in _messages.columns})
-    rows = {"thread": thread.id, "reader": sender.id, "at": message.created_at}
+    thread read for its sender; the loaded message, thread and sender rows are updated in memory to match."""
     if session.bind.dialect.name == "postgresql":
-        await session.execute(_TOUCH_AND_MARK_READ, rows)
-    else:  # SQLite has no data-modifying WITH (and one writer at a time, so no lock to hold briefly)
+        params = {f"m_{column.key}": getattr(message, column.key) for column in _messages.columns}
+        at = (await session.execute(_SEND, {**params, "thread": thread.id, "reader": sender.id,
+                                            "at": message.created_at})).scalar_one()
+        message.created_at = message.updated_at = at
+    else:  # SQLite: one writer at a time (this session has held the connection since it read the thread), so the
+        # loaded thread is current; no data-modifying WITH
+        at = max(message.created_at, thread.updated_at + timedelta(microseconds=1))
+        message.created_at = message.updated_at = at
+        await session.execute(_INSERT_MESSAGE, {column.key: getattr(message, column.key) for column in _messages.columns})
+        rows = {"thread": thread.id, "reader": sender.id, "at": message.created_at}
         await session.execute(_TOUCH_THREAD, rows)
         await session.execute(_MARK_READ, rows)
     set_committed_value(thread, "updated_at", message.created_at)

@@ -127,7 +127,12 @@ class Participant(Base):
     created_at: Mapped[datetime] = _ts()
     updated_at: Mapped[datetime] = _ts()
     deleted_at: Mapped[datetime | None] = _ts(nullable=True)
-    __table_args__ = (Index("ix_participants_owner_thread", "owner_id", "thread_id"),)
+    __table_args__ = (
+        Index("ix_participants_owner_thread", "owner_id", "thread_id"),
+        # one live row per provider and thread: racing joins or adds have one winner
+        Index("uq_participants_live_thread_owner", "thread_id", "owner_id", unique=True,
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
+    )
 
 
 class Message(Base):
