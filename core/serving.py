@@ -16,6 +16,7 @@ import time
 from aiohttp import web
 
 from core.lifecycle import Lifecycle
+from rest.protocol import JsonErrorsAppRunner
 
 log = logging.getLogger("messenger")
 
@@ -48,7 +49,7 @@ async def serve_until_stopped(
 
     # Requests in flight are waited for before the runner's cleanup (which stops reading request bodies at once),
     # so its own wait only has to cancel what is left.
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=CANCEL_SECONDS)
+    runner = JsonErrorsAppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=CANCEL_SECONDS)
     setup = asyncio.ensure_future(runner.setup())  # start-up may wait for the database or Redis to come up
     stopping = asyncio.ensure_future(stop.wait())
     await asyncio.wait([setup, stopping], return_when=asyncio.FIRST_COMPLETED)

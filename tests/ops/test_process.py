@@ -156,3 +156,35 @@ async def test_a_request_in_flight_at_sigterm_is_finished_while_new_ones_are_tur
         writer.close()
         assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
         assert await asyncio.to_thread(proc.wait, 10) == 0
+
+
+async def raw_exchange(base: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(data)
+    await writer.drain()
+    raw = await asyncio.wait_for(reader.read(), 10)  # the server closes the connection after such an error
+    writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+async def test_requests_aiohttp_cannot_parse_get_a_json_error(tmp_path):
+    config = {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"}
+    async with node_process(config, tmp_path) as (base, proc, api):
+        malformed = {
+            "not HTTP at all": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n",
+            "a header line without a colon": b"GET /api/messenger HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
+            "a header line over 8 KB": b"GET /api/messenger HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n",
+            "a bad Content-Length": b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n",
+        }
+        for what, request in malformed.items():
+            status, headers, body = await raw_exchange(base, request)
+            assert status == 400, (what, status, body)
+            assert headers["content-type"].startswith("application/json"), (what, headers)
+            message = orjson.loads(body)["message"]
+            assert message.startswith("Bad Request"), (what, message)
+        assert (await api.get("/api/messenger")).status == 200  # the node is unharmed
+        assert "Traceback" not in log_of(tmp_path, base)
