@@ -138,10 +138,15 @@ class Accounts:
             return None
         return found
 
-    def _expired(self, token: AccessToken) -> bool:
+    def seconds_left(self, token: AccessToken) -> float | None:
+        """How long the token stays valid (None: until logout), so open sockets can be closed when it expires."""
         if self._token_lifetime is None:
-            return False
+            return None
         issued = token.created_at
         if issued.tzinfo is not None:  # PostgreSQL may hand it back aware; the clock is naive UTC
             issued = issued.astimezone(timezone.utc).replace(tzinfo=None)
-        return issued + self._token_lifetime <= self._clock.now()
+        return (issued + self._token_lifetime - self._clock.now()).total_seconds()
+
+    def _expired(self, token: AccessToken) -> bool:
+        left = self.seconds_left(token)
+        return left is not None and left <= 0

@@ -7,6 +7,7 @@ Whisper refusals (rate or size) are reported to the sender as `whisper_error (ch
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,8 @@ class Connection:
     refusals: int = 0
     # guarded channel -> the provider it was authorized for (the connection's, or one named in the subscribe payload)
     subscribed_as: dict[str, str] = field(default_factory=dict)
+    # closes the socket when the first of its tokens expires (security.token_lifetime_days)
+    expiry: asyncio.TimerHandle | None = None
 
 
 def _bearer(value: Any) -> str | None:
@@ -87,6 +90,7 @@ class EchoGateway:
         self.conns: dict[str, Connection] = {}
         self.by_provider: dict[str, set[str]] = {}
         self.anonymous_by_address: dict[str, int] = {}
+        self._expiring: set[asyncio.Future[None]] = set()
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
         sio.on("subscribe", self.on_subscribe)
@@ -108,7 +112,7 @@ class EchoGateway:
         if self.svc.lifecycle.draining:
             raise socketio.exceptions.ConnectionRefusedError("The server is shutting down: connect to another node.")
         token = token_from_auth(auth)
-        provider = await self._provider_for(token) if token else None
+        provider, seconds_left = await self._provider_for(token) if token else (None, None)
         if provider is not None:
             open_sockets = self.by_provider.get(provider.id, set())
             if len(open_sockets) >= self.limits.max_connections_per_user:
@@ -128,6 +132,7 @@ class EchoGateway:
         if conn.token_hash:
             conn.tokens[conn.token_hash] = provider
         self.conns[sid] = conn
+        self._close_when_expired(conn, seconds_left)
         await self.registry.connections_changed(1)
         log.info("socket %s connected (user %s, %s, from %s)", sid, provider.id if provider else "-",
                  environ.get("HTTP_USER_AGENT", "-")[:120], _client_address(environ),
@@ -139,6 +144,8 @@ class EchoGateway:
         conn = self.conns.pop(sid, None)
         if conn is None:
             return
+        if conn.expiry is not None:
+            conn.expiry.cancel()
         log.info("socket %s disconnected (user %s, %s)", sid, conn.provider.id if conn.provider else "-", reason,
                  extra={"socket": {"event": "disconnect", "sid": sid, "reason": str(reason),
                                    "user_id": conn.provider.id if conn.provider else None}})
@@ -165,12 +172,32 @@ class EchoGateway:
             await session.commit()
         return int(settings.online_status)
 
-    async def _provider_for(self, token: str) -> Provider | None:
+    async def _provider_for(self, token: str) -> tuple[Provider | None, float | None]:
+        """The token's provider, and the seconds until the token expires (None: never)."""
         async with self.svc.db.session() as session:
             found = await self.svc.accounts.authenticate(session, token)
         if found is None or self.svc.providers.get(found[0].alias) is None:
-            return None
-        return found[0]
+            return None, None
+        return found[0], self.svc.accounts.seconds_left(found[1])
+
+    def _close_when_expired(self, conn: Connection, seconds_left: float | None) -> None:
+        """Losing access reaches open sockets: the socket closes when a token it used expires."""
+        if seconds_left is None:
+            return
+        loop = asyncio.get_running_loop()
+        when = loop.time() + max(0.0, seconds_left)
+        if conn.expiry is not None and conn.expiry.when() <= when:
+            return
+        if conn.expiry is not None:
+            conn.expiry.cancel()
+        conn.expiry = loop.call_at(when, self._expire, conn.sid)
+
+    def _expire(self, sid: str) -> None:
+        if sid in self.conns:
+            log.info("socket %s: its token expired, disconnecting", sid)
+            task = asyncio.ensure_future(self.sio.disconnect(sid))
+            self._expiring.add(task)  # held until done: the loop keeps only weak references to tasks
+            task.add_done_callback(self._expiring.discard)
 
     async def _subscriber(self, conn: Connection, headers: dict[str, Any]) -> Provider | None:
         """The provider named by the subscribe payload's bearer token, else the connection's."""
@@ -179,7 +206,8 @@ class EchoGateway:
             return conn.provider
         key = hash_token(token)
         if key not in conn.tokens:
-            conn.tokens[key] = await self._provider_for(token)
+            conn.tokens[key], seconds_left = await self._provider_for(token)
+            self._close_when_expired(conn, seconds_left)
         return conn.tokens[key]
 
     # -- subscribe / unsubscribe ---------------------------------------------------------------------

@@ -165,3 +165,21 @@ async def test_ignore_in_a_group_keeps_the_call(api, svc, sockets):
     assert (await api.post(f"{calls_of(g)}/{call['id']}/ignore", member.token)).status == 200
     await member_sock.wait_for("call.ignored")
     assert (await api.get(f"{calls_of(g)}/{call['id']}", owner.token)).body["active"] is True
+
+
+async def test_kick_evicts_a_socket_that_sent_its_token_only_when_subscribing(api, svc, server):
+    from tests.support.sockets import connect
+
+    owner, member = await api.register("Owner"), await api.register("Member")
+    g = await group(api, svc, owner, [member])
+    call = (await api.post(calls_of(g), owner.token, json={})).body
+    base = f"{calls_of(g)}/{call['id']}"
+    await api.post(f"{base}/join", member.token)
+    channel = f"presence-messenger.call.{call['id']}.thread.{g['id']}"
+    by_payload = await connect(str(server.make_url("/")))  # laravel-echo-server style
+    await by_payload.subscribe(channel, token=member.token)
+    await by_payload.wait_for("presence:subscribed", channel)
+    row = next(m for m in (await api.get(f"{base}/participants", owner.token)).body if m["owner_id"] == member.id)
+    assert (await api.put(f"{base}/participants/{row['id']}", owner.token, json={"kicked": True})).status == 200
+    assert (channel, 403) in await by_payload.wait_for("subscription_error", channel)
+    await by_payload.whisper(channel, "typing", {"from": "kicked"})  # and cannot speak into the call channel

@@ -171,3 +171,26 @@ async def test_settings_changed_on_one_node_are_seen_on_the_other(api, node_b):
         await asyncio.sleep(0.05)
     assert after.body["settings"]["dark_mode"] is False
     assert after.body["online_status"] == 2  # the new setting (always away) applies on node B too
+
+
+async def test_a_member_removed_on_one_node_leaves_the_channel_on_the_other(api, svc, server, node_b):
+    from tests.support.factories import make_friends
+
+    base_b, _, api_b = node_b
+    owner, removed = await api.register(), await api.register()
+    await make_friends(svc, owner.id, removed.id)
+    g = (await api.post("/api/messenger/groups", owner.token,
+                        json={"subject": "Two nodes", "providers": [{"alias": "user", "id": removed.id}]})).body
+    channel = f"presence-messenger.thread.{g['id']}"
+    by_connection = await connect(base_b, removed.token)
+    await by_connection.subscribe(channel)
+    by_payload = await connect(base_b)  # laravel-echo-server style: the token only in the subscribe payload
+    await by_payload.subscribe(channel, token=removed.token)
+    for sock in (by_connection, by_payload):
+        await sock.wait_for("presence:subscribed", channel)
+    row = next(p for p in (await api.get(f"/api/messenger/threads/{g['id']}/participants", owner.token)).body["data"]
+               if p["owner_id"] == removed.id)
+    assert (await api.delete(f"/api/messenger/threads/{g['id']}/participants/{row['id']}", owner.token)).status == 200
+    for sock in (by_connection, by_payload):  # on node B, though the removal happened on node A
+        assert (channel, 403) in await sock.wait_for("subscription_error", channel)
+    await wait_count(api_b, channel, 0)

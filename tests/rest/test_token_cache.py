@@ -40,3 +40,27 @@ async def test_tokens_expire_after_their_lifetime_when_one_is_set(api, svc, serv
     assert refused[1] in (401, 403)
     fresh = await api.post("/api/auth/login", json={"email": me.email, "password": "password123"})
     assert (await api.get(f"{API}/settings", fresh.body["token"])).status == 200
+
+
+async def test_an_expiring_token_closes_the_sockets_that_used_it(make_server):
+    import asyncio
+    import time
+
+    import aiohttp
+
+    from tests.support.http import Api
+
+    server = await make_server(security={"token_lifetime_days": 1.5 / 86400})  # 1.5 s
+    async with aiohttp.ClientSession() as http:
+        api = Api(str(server.make_url("/")), http)
+        me = await api.register()
+        issued = time.monotonic()
+        by_connection = await connect(str(server.make_url("/")), me.token)
+        by_payload = await connect(str(server.make_url("/")))  # laravel-echo-server style
+        for sock, token in ((by_connection, None), (by_payload, me.token)):
+            await sock.subscribe(f"private-messenger.user.{me.id}", **({"token": token} if token else {}))
+        await asyncio.sleep(0.3)
+        assert not by_connection.received("__disconnect__") and not by_payload.received("__disconnect__")
+        for sock in (by_connection, by_payload):
+            await sock.wait_for("__disconnect__", timeout=5)
+        assert time.monotonic() - issued >= 1.2  # not before the token expired
