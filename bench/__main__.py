@@ -4,14 +4,14 @@
     python -m bench --quick    # smoke mode (under a minute): small sizes, results in bench/results only
 
 Scenarios: fan-out (ours, the bare python-socketio baseline, laravel-echo-server; and two of our nodes on Redis),
-capacity, heartbeat, and the message path to a 100-member group.
+capacity, heartbeat, the message path to a 100-member group, and slow consumers (sockets that never read).
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bench import capacity, fanout, heartbeat, message_path, report
+from bench import capacity, fanout, heartbeat, message_path, report, slow_consumers
 from bench.common import ensure_loadgen, save, table
 
 
@@ -58,6 +58,10 @@ def main() -> None:
         mp_rows += [message_path.run(100, rate, 10, postgres) for rate in (100.0, 150.0)]
     print(table(mp_rows, message_path.COLUMNS))
     path = save("message_path", quick=args.quick, rows=mp_rows)
+
+    slow_rows = slow_consumers.run_all(2, 50, 2, 20, 1) if args.quick else slow_consumers.run_all()
+    print(table(slow_rows, slow_consumers.COLUMNS))
+    save("slow_consumers", quick=args.quick, rows=slow_rows)
     if args.quick:
         print(f"results: {path}")
         return
@@ -79,6 +83,10 @@ def main() -> None:
          "speaking Engine.IO/Socket.IO directly (node + `ws`), the sender an aiohttp client, both on the load core. "
          "The embedded SQLite first, then PostgreSQL on this machine when it is reachable (it shares the two cores).",
          mp_rows, message_path.COLUMNS, []),
+        ("Slow consumers", "Sockets that never read (a raw WebSocket with a 4 KB receive window) on a channel that gets "
+         "20 KB events at 50/s, next to one socket that reads; three attacks in a row on one server, with the default "
+         "`gateway.limits.max_queued_kb` (1024) and with a 1 GB bound for contrast. RSS in MB, sampled every second.",
+         slow_rows, slow_consumers.COLUMNS, []),
     ], "python -m bench")
     print(f"report: {doc}")
     print(f"results: {path}")

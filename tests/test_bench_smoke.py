@@ -23,7 +23,7 @@ def test_every_benchmark_runs_in_quick_mode():
             pytest.fail("node is required for the benchmarks under CI=true")
         pytest.skip("node not installed")
     result = subprocess.run([sys.executable, "-m", "bench", "--quick"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=150)
+                            timeout=200)
     assert result.returncode == 0, result.stderr[-3000:]
 
     def rows(name: str) -> list[dict]:
@@ -38,6 +38,8 @@ def test_every_benchmark_runs_in_quick_mode():
     assert all(r["requests"] > 0 and r["errors"] == 0 for r in beats)
     (path,) = rows("message_path")
     assert path["errors"] == 0 and path["lost"] == 0 and path["delivered"] == path["sent"] * path["members"]
+    bounded, unbounded = rows("slow_consumers")
+    assert bounded["bound_kb"] == 1024 and bounded["reader_received"] == bounded["sent"] > 0
 
 
 def test_the_before_after_benchmarks_run():
