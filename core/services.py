@@ -13,6 +13,7 @@ from domain.accounts import Accounts
 from domain.counters_cache import CountersCache
 from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
+from domain.send_order import ThreadPushOrder
 from domain.settings_cache import SettingsCache
 from gateway.bus import EventBus
 from gateway.control import LocalControl
@@ -46,6 +47,7 @@ class Services:
     audiences: ThreadAudienceCache
     lifecycle: Lifecycle
     metrics: Metrics
+    push_order: ThreadPushOrder = field(default_factory=ThreadPushOrder)  # a thread's commits pushed in order
     # set by the gateway when the app is built (the CLI runs without them)
     bus: EventBus = field(init=False)
     control: LocalControl = field(init=False)

@@ -20,6 +20,3 @@ class ThreadPushOrder:
         if lock is None:
             lock = self._locks[thread_id] = asyncio.Lock()
         return lock
-
-
-PUSH_ORDER = ThreadPushOrder()
