@@ -47,7 +47,7 @@ class MessageActions:
         members = await self.svc.audiences.members(session, v.thread)
         message = new_message(self.svc, v.thread, me, content.type, content.body)
         await message_store.record_sent(session, message, v.thread, v.me)
-        async with self.svc.push_order.lock(v.thread.id):  # pushed in the order committed (= the order lists show)
+        async with self.svc.push_order.ordered(v.thread.id):  # pushed in the order committed (= the order lists show)
             await session.commit()
             payload = self.shapes.message(message, me, v.thread, content.temporary_id)
             await notify_thread(self.svc, session, v.thread, "new.message", payload, counts_changed=True,

@@ -104,3 +104,31 @@ async def test_concurrent_sends_are_pushed_in_the_order_the_lists_show(api, svc,
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     by_id = {r.body["id"]: r.body["created_at"] for r in replies}
     assert all(by_id[m["id"]] == m["created_at"] for m in pushed)  # the answer shows the stored time
+
+
+async def test_a_push_stuck_on_a_slow_bus_holds_later_sends_only_briefly():
+    import time
+
+    from domain.send_order import ThreadPushOrder
+
+    order = ThreadPushOrder(max_wait=0.2)
+    entered = asyncio.Event()
+
+    async def stuck_push() -> None:
+        async with order.ordered("t1"):
+            entered.set()
+            await asyncio.sleep(10)  # a publish that hangs
+
+    holder = asyncio.create_task(stuck_push())
+    await entered.wait()
+    started = time.monotonic()
+    async with order.ordered("t1"):
+        waited = time.monotonic() - started
+    async with order.ordered("t2"):  # other threads never wait
+        pass
+    holder.cancel()
+    await asyncio.gather(holder, return_exceptions=True)
+    assert 0.15 < waited < 1.0 and order.gave_up == 1
+    async with order.ordered("t1"):  # and once the stuck one is gone, the thread is ordered again
+        pass
+    assert order.gave_up == 1
