@@ -9,7 +9,6 @@ capacity, heartbeat, the message path to a 100-member group, and slow consumers 
 from __future__ import annotations
 
 import argparse
-import sys
 
 from bench import capacity, fanout, heartbeat, message_path, report, slow_consumers
 from bench.common import ensure_loadgen, save, table
@@ -93,4 +92,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -14,7 +14,7 @@ import resource
 import subprocess
 import time
 
-from bench.common import LOADGEN, ensure_loadgen, pinned, rss_kb, save, table
+from bench.common import LOADGEN, ensure_loadgen, pinned, rss_kb, save, stdin_of, stdout_of, table
 from bench.fanout import STACKS, client_dir, server_for
 
 COLUMNS = ["stack", "target", "connected", "failed", "connect_seconds", "rss_mb", "rss_kb_per_socket"]
@@ -33,11 +33,11 @@ def run_one(stack: str, target: int) -> dict:
             generators.append(subprocess.Popen(pinned(["node", str(LOADGEN / "capacity.mjs"), json.dumps(spec)], 1),
                                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
             remaining -= n
-        reports = [json.loads(g.stdout.readline()) for g in generators]
+        reports = [json.loads(stdout_of(g).readline()) for g in generators]
         time.sleep(1.0)
         held = rss_kb(proc.pid)
         for g in generators:
-            g.stdin.close()
+            stdin_of(g).close()
             g.wait(timeout=60)
     connected = sum(r["connected"] for r in reports)
     return {"stack": stack, "target": target, "connected": connected, "failed": sum(r["failed"] for r in reports),

@@ -13,7 +13,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterator
 
 import yaml
 
@@ -59,6 +59,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def stdout_of(proc: subprocess.Popen[str]) -> IO[str]:
+    """The pipe of a process started with stdout=PIPE."""
+    assert proc.stdout is not None
+    return proc.stdout
+
+
+def stdin_of(proc: subprocess.Popen[str]) -> IO[str]:
+    """The pipe of a process started with stdin=PIPE."""
+    assert proc.stdin is not None
+    return proc.stdin
+
+
 def rss_kb(pid: int) -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -78,7 +90,8 @@ def messenger_server(extra: dict[str, Any] | None = None) -> Iterator[tuple[str,
               "gateway": {"clients": [APP], "limits": {"max_anonymous_connections_per_address": 1_000_000}},
               "security": {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}}
     for key, value in (extra or {}).items():
-        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+        base = config.get(key)
+        config[key] = {**base, **value} if isinstance(value, dict) and isinstance(base, dict) else value
     (workdir / "bench.yaml").write_text(yaml.safe_dump(config))
     try:
         with _served([sys.executable, "run.py", "--config", str(workdir / "bench.yaml"), "--port", str(port)], port) as s:

@@ -14,10 +14,10 @@ import contextlib
 import json
 import os
 import subprocess
-from typing import Iterator
+from typing import ContextManager, Iterator
 
 from bench.common import (APP, LOADGEN, baseline_server, ensure_les, ensure_loadgen, les_server, messenger_server, pinned,
-                          rss_kb, save, table)
+                          rss_kb, save, stdout_of, table)
 
 COLUMNS = ["stack", "sockets", "events", "offered_rate", "received", "lost", "deliveries_per_second", "p50_ms", "p99_ms",
            "max_ms", "connect_seconds", "rss_mb", "rss_kb_per_socket"]
@@ -27,7 +27,7 @@ STACKS = ("ours", "ours-redis", "baseline", "les")
 REDIS_URL = os.environ.get("MESSENGER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def server_for(stack: str):  # type: ignore[no-untyped-def]
+def server_for(stack: str) -> ContextManager[tuple[str, subprocess.Popen]]:
     return {"ours": messenger_server, "baseline": baseline_server, "les": les_server}[stack]()
 
 
@@ -53,9 +53,9 @@ def run_one(stack: str, sockets: int, events: int, rate: float) -> dict:
                 "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1, "clientDir": client_dir(stack)}
         gen = subprocess.Popen(pinned(["node", str(LOADGEN / "fanout.mjs"), json.dumps(spec)], 1),
                                stdout=subprocess.PIPE, text=True)
-        connected = json.loads(gen.stdout.readline())
+        connected = json.loads(stdout_of(gen).readline())
         held_rss = rss_kb(proc.pid)
-        result = json.loads(gen.stdout.readline())
+        result = json.loads(stdout_of(gen).readline())
         gen.wait(timeout=60)
     result["connect_seconds"] = connected["connect_seconds"]
     result["rss_mb"] = round(held_rss / 1024, 1)
@@ -71,9 +71,9 @@ def run_cluster(sockets: int, events: int, rate: float) -> dict:
                 "rate": rate, "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1}
         gen = subprocess.Popen(pinned(["node", str(LOADGEN / "fanout.mjs"), json.dumps(spec)], 1),
                                stdout=subprocess.PIPE, text=True)
-        connected = json.loads(gen.stdout.readline())
+        connected = json.loads(stdout_of(gen).readline())
         held = sum(rss_kb(p.pid) for p in procs)
-        result = json.loads(gen.stdout.readline())
+        result = json.loads(stdout_of(gen).readline())
         gen.wait(timeout=60)
     result["connect_seconds"] = connected["connect_seconds"]
     result["rss_mb"] = round(held / 1024, 1)

@@ -16,7 +16,8 @@ import uuid
 
 import aiohttp
 
-from bench.common import LOADGEN, cpu_seconds, ensure_loadgen, messenger_server, pinned, running_on, save, table
+from bench.common import (LOADGEN, cpu_seconds, ensure_loadgen, messenger_server, pinned, running_on, save, stdin_of,
+                          stdout_of, table)
 
 API = "/api/messenger"
 COLUMNS = ["members", "database", "offered_rate", "sent", "errors", "messages_per_second", "post_p50_ms", "post_p99_ms",
@@ -107,7 +108,7 @@ def run(members: int, rate: float, seconds: float, database_url: str | None = No
         sender, users, thread = asyncio.run(setup(url, members))
         gen = subprocess.Popen(pinned(["node", str(LOADGEN / "members.mjs"), json.dumps({"url": url, "members": users})], 1),
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert json.loads(gen.stdout.readline())["phase"] == "ready"
+        assert json.loads(stdout_of(gen).readline())["phase"] == "ready"
         cpu_before, gen_before, began = cpu_seconds(server.pid), cpu_seconds(gen.pid), time.monotonic()
         with running_on(1):  # the sender shares the load core with the receivers, never the server's
             sent = asyncio.run(send(url, sender, thread, rate, seconds))
@@ -115,9 +116,9 @@ def run(members: int, rate: float, seconds: float, database_url: str | None = No
         server_cpu = round(100 * (cpu_seconds(server.pid) - cpu_before) / elapsed)
         receiver_cpu = round(100 * (cpu_seconds(gen.pid) - gen_before) / elapsed)
         time.sleep(1.0)  # let the last deliveries arrive
-        gen.stdin.write("done\n")
-        gen.stdin.flush()
-        seen = json.loads(gen.stdout.readline())
+        stdin_of(gen).write("done\n")
+        stdin_of(gen).flush()
+        seen = json.loads(stdout_of(gen).readline())
         gen.wait(timeout=30)
     expected = sent["sent"] * members
     return {"members": members, "database": "postgresql" if database_url else "sqlite", "offered_rate": rate, **sent, "delivered": seen["deliveries"],

@@ -68,7 +68,10 @@ async def run(bound_kb: int, sockets: int, rate: float, seconds: float, event_kb
         await reader.emit("subscribe", {"channel": CHANNEL, "auth": {"headers": {}}})
         await asyncio.sleep(0.5)
         baseline = rss_kb(proc.pid)
-        peaks, ends, sent, first_curve = [], [], 0, []
+        peaks: list[int] = []
+        ends: list[int] = []
+        first_curve: list[int] = []
+        sent = 0
         async with aiohttp.ClientSession() as http:
             for n in range(rounds):  # a freed socket's memory is reused: later rounds do not climb higher
                 curve, round_sent = await attack(url, proc.pid, sockets, rate, seconds, event_kb, http)

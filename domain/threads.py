@@ -3,6 +3,7 @@ mute, mark read and knock. Each checks the rules, writes, commits, then publishe
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -55,9 +56,10 @@ class ThreadActions:
         self.messages = MessageActions(svc)
         self.shapes = ThreadResources(svc.resources, svc.config.messenger)
 
-    def new_participant(self, thread_id: str, owner: Provider, now: datetime, **flags: bool) -> Participant:
+    def new_participant(self, thread_id: str, owner: Provider, now: datetime, last_read: datetime | None = None,
+                        pending: bool = False, permissions: Mapping[str, bool] | None = None) -> Participant:
         return Participant(thread_id=thread_id, owner_id=owner.id, owner_type=self.svc.providers.owner_type(owner.alias),
-                           created_at=now, updated_at=now, **flags)
+                           created_at=now, updated_at=now, last_read=last_read, pending=pending, **(permissions or {}))
 
     # -- private threads ---------------------------------------------------------------------------
     async def find_recipient(self, session: AsyncSession, me: Provider, alias: str, recipient_id: str) -> Provider:
@@ -128,7 +130,7 @@ class ThreadActions:
                         add_participants=True, invitations=True, created_at=now, updated_at=now)
         session.add(thread)
         await session.flush()
-        me_row = self.new_participant(thread.id, me, now, **ADMIN_PERMISSIONS)
+        me_row = self.new_participant(thread.id, me, now, permissions=ADMIN_PERMISSIONS)
         session.add(me_row)
         addable, skipped = await self.addable(session, me, wanted, already=set())
         for provider in addable:

@@ -139,12 +139,14 @@ class BroadcastApi:
         if not isinstance(batch, list) or not batch or len(batch) > MAX_BATCH:
             return _error(400, f"batch must be a list of 1 to {MAX_BATCH} events")
         parsed = [self._parse_event(item) for item in batch]
+        events: list[tuple[list[str], str, Any, str | None]] = []
         for i, item in enumerate(parsed):
             if isinstance(item, str):
                 return _error(400, f"batch[{i}]: {item}")
-        for targets, name, payload, socket_id in parsed:  # type: ignore[misc]
+            events.append(item)
+        for targets, name, payload, socket_id in events:
             await self._bus.publish(targets, name, payload, except_socket=socket_id)
-        return json_response({"batch": [{} for _ in parsed]})
+        return json_response({"batch": [{} for _ in events]})
 
     # -- introspection -------------------------------------------------------------------------------
     async def status(self, request: web.Request) -> web.Response:

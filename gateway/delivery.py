@@ -197,7 +197,7 @@ class EchoRedisManager(socketio.AsyncRedisManager):
         await super()._handle_emit(message)
 
 
-class UncompressedWebSocket(WebSocket):  # type: ignore[misc]
+class UncompressedWebSocket(WebSocket):
     """Engine.IO's aiohttp WebSocket without permessage-deflate: compressing every frame for every socket costs
     more CPU than the fan-out itself (Socket.IO 4's Node server also leaves it off by default)."""
 

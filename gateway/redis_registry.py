@@ -120,7 +120,7 @@ class RedisRegistry:
         nodes = await self.redis.zrange(self._nodes, 0, -1)
         pipe = self.redis.pipeline(transaction=False)
         for node in nodes:
-            pipe.hgetall(self._node_rooms(node.decode() if isinstance(node, bytes) else node))
+            pipe.hgetall(self._node_rooms(node.decode() if isinstance(node, bytes) else str(node)))
         totals: dict[str, int] = {}
         for rooms in await pipe.execute():
             for name, count in rooms.items():
@@ -147,7 +147,7 @@ class RedisRegistry:
         now = self.clock.time()
         await self.redis.zadd(self._nodes, {self.node_id: now + self.timeout_seconds})
         for raw in await self.redis.zrangebyscore(self._nodes, "-inf", now):
-            node = raw.decode() if isinstance(raw, bytes) else raw
+            node = raw.decode() if isinstance(raw, bytes) else str(raw)
             if node != self.node_id and await self.redis.zrem(self._nodes, node) == 1:
                 await self.reap(node)
 

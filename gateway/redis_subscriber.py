@@ -28,9 +28,12 @@ class RedisSubscriber:
     async def _handle(self, message: dict) -> None:
         raw_channel = message.get("channel")
         channel = raw_channel.decode() if isinstance(raw_channel, bytes) else str(raw_channel)
+        data = message.get("data")
+        if not isinstance(data, (bytes, str)):
+            return
         try:
-            payload = orjson.loads(message.get("data"))
-        except (orjson.JSONDecodeError, TypeError):
+            payload = orjson.loads(data)
+        except orjson.JSONDecodeError:
             return
         if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
             return

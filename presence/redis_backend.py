@@ -70,8 +70,11 @@ return {before, after, h[1] or ''}
 """
 
 
-def _s(value: bytes | str | None) -> str:
-    return value.decode() if isinstance(value, bytes) else (value or "")
+def _s(value: object) -> str:
+    """A Redis reply as text (redis-py's stubs type some replies more widely than the commands we send return)."""
+    if isinstance(value, bytes):
+        return value.decode()
+    return value if isinstance(value, str) else ""
 
 
 class RedisPresenceBackend:

@@ -14,9 +14,10 @@ def paginator(
         return f"{path}?page={n}"
 
     first_item = (page - 1) * per_page + 1 if data else None
-    links = [{"url": url(page - 1) if page > 1 else None, "label": "&laquo; Previous", "active": False}]
+    links: list[dict[str, Any]] = [{"url": url(page - 1) if page > 1 else None, "label": "&laquo; Previous",
+                                    "active": False}]
     links += [
-        {"url": None, "label": n, "active": False} if n == "..." else {"url": url(n), "label": n, "active": n == page}
+        {"url": url(n), "label": n, "active": n == page} if isinstance(n, int) else {"url": None, "label": n, "active": False}
         for n in _window(page, last_page)
     ]
     links.append({"url": url(page + 1) if page < last_page else None, "label": "Next &raquo;", "active": False})

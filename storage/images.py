@@ -66,9 +66,10 @@ def rendition(data: bytes, size: str) -> bytes:
         width, height = image.size
         scale = target / min(width, height)
         new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        source: Image.Image = image
         if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        resized = image.resize(new_size, Image.Resampling.LANCZOS)
+            source = image.convert("RGB")
+        resized = source.resize(new_size, Image.Resampling.LANCZOS)
         out = io.BytesIO()
         resized.save(out, format=fmt)
         return out.getvalue()

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -43,7 +43,7 @@ async def edits_of(session: AsyncSession, message_id: str) -> list[MessageEdit]:
 
 
 # Built once: sending a message runs these and nothing else (no unit of work to sort out).
-_messages, _threads, _participants = Message.__table__, Thread.__table__, Participant.__table__
+_messages, _threads, _participants = (cast(Table, model.__table__) for model in (Message, Thread, Participant))
 _INSERT_MESSAGE = insert(_messages)
 _TOUCH_THREAD = update(_threads).where(_threads.c.id == bindparam("thread")).values(updated_at=bindparam("at"))
 _MARK_READ = update(_participants).where(_participants.c.id == bindparam("reader")).values(last_read=bindparam("at"))
@@ -71,7 +71,7 @@ _SEND = _send_in_one_statement()
 async def record_sent(session: AsyncSession, message: Message, thread: Thread, sender: Participant) -> None:
     """Store a message (its id and every column already set), make it the thread's latest activity and mark the
     thread read for its sender; the loaded message, thread and sender rows are updated in memory to match."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         params = {f"m_{column.key}": getattr(message, column.key) for column in _messages.columns}
         at = (await session.execute(_SEND, {**params, "thread": thread.id, "reader": sender.id,
                                             "at": message.created_at})).scalar_one()

@@ -31,5 +31,9 @@ async def channel(request):
 
 app.router.add_post("/apps/{app_id}/events", events)
 app.router.add_get("/apps/{app_id}/channels/{channel}", channel)
-app.router.add_get("/api/messenger", lambda request: web.json_response({}))
+async def ready(request: web.Request) -> web.Response:
+    return web.json_response({})
+
+
+app.router.add_get("/api/messenger", ready)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)

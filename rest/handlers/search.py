@@ -9,6 +9,7 @@ from core.jsonio import json_response
 from core.services import services
 from rest.auth import SESSION, current_provider
 from rest.pagination import page_number, paginator
+from storage.models import Provider
 from storage.search import search_providers
 
 STRIPPED = re.compile(r'[%<>`"]')
@@ -37,7 +38,8 @@ async def search(request: web.Request) -> web.Response:
     page = page_number(request.query.get("page"))
     kind = svc.providers.get(me.alias)
     aliases = list(kind.can_search) if kind else []
-    hits, total = [], 0
+    hits: list[Provider] = []
+    total = 0
     if len(query) >= 2 and aliases:
         session = request[SESSION]
         hits, total = await search_providers(session, query, items, aliases, (page - 1) * per_page, per_page)

@@ -184,12 +184,13 @@ async def update_avatar(request: web.Request) -> web.Response:
         image = await svc.files.save_image(folder, data, checked.extension)
     else:
         fields = await read_fields(request)
-        image = fields.get("default")
-        if image is None:  # absent or null: Laravel's required_without fails on both fields
+        chosen = fields.get("default")
+        if chosen is None:  # absent or null: Laravel's required_without fails on both fields
             raise validation_error({"image": ["The image field is required when default is not present."],
                                     "default": ["The default field is required when image is not present."]})
-        if image not in DEFAULT_AVATARS:
+        if chosen not in DEFAULT_AVATARS:
             raise validation_error({"default": ["The selected default is invalid."]})
+        image = str(chosen)
     previous = await ThreadActions(svc).set_avatar(session, v, me, image)
     if previous:
         await svc.files.delete_image(svc.files.thread_dir(v.thread.id, "avatar"), previous)

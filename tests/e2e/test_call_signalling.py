@@ -13,7 +13,7 @@ from tests.messaging.helpers import API, group
 @asynccontextmanager
 async def peer(node_client, server, token: str, channel: str) -> AsyncIterator[NodeEcho]:
     proc = await asyncio.create_subprocess_exec(
-        shutil.which("node"), str(node_client.with_name("call_peer.mjs")), str(server.make_url("/")).rstrip("/"),
+        shutil.which("node") or "node", str(node_client.with_name("call_peer.mjs")), str(server.make_url("/")).rstrip("/"),
         token, channel, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:

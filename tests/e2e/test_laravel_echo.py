@@ -15,7 +15,9 @@ KEY = {"Authorization": "Bearer key-one"}
 
 class NodeEcho:
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None  # started with PIPEs
         self.proc = proc
+        self.stdin, self.stdout, self.stderr = proc.stdin, proc.stdout, proc.stderr
         self.lines: list[dict[str, Any]] = []
 
     async def expect(self, kind: str, timeout: float = 10.0, **match: Any) -> dict[str, Any]:
@@ -27,16 +29,16 @@ class NodeEcho:
         while True:
             remaining = deadline - asyncio.get_running_loop().time()
             assert remaining > 0, f"node client never printed {kind} {match}; saw {self.lines}"
-            raw = await asyncio.wait_for(self.proc.stdout.readline(), remaining)
-            assert raw, f"node client exited: {(await self.proc.stderr.read()).decode()[-2000:]}"
+            raw = await asyncio.wait_for(self.stdout.readline(), remaining)
+            assert raw, f"node client exited: {(await self.stderr.read()).decode()[-2000:]}"
             line = orjson.loads(raw)
             if line["type"] == kind and all(line.get(k) == v for k, v in match.items()):
                 return line
             self.lines.append(line)
 
     async def send(self, **cmd: Any) -> None:
-        self.proc.stdin.write(orjson.dumps(cmd) + b"\n")
-        await self.proc.stdin.drain()
+        self.stdin.write(orjson.dumps(cmd) + b"\n")
+        await self.stdin.drain()
 
 
 async def test_echo_browser_client_end_to_end(api, svc, server, node_client):

@@ -12,7 +12,7 @@ from core.services import SERVICES
 from tests.messaging.helpers import API, group
 from tests.support.factories import make_friends
 from tests.support.http import Api
-from tests.support.sockets import connect
+from tests.support.sockets import Recorder, connect
 
 
 class Audience:
@@ -22,7 +22,7 @@ class Audience:
         self.api_send = api_send
         self.sender = sender
         self.thread_id = thread_id
-        self.sockets: dict[str, object] = {}
+        self.sockets: dict[str, Recorder] = {}
         self.sent = 0
 
     async def listen(self, base_url: str, user) -> None:

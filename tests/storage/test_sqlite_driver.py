@@ -8,12 +8,15 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Awaitable, Callable, TypeVar
 
 import pytest
 from sqlalchemy import text
 
 from core.services import SERVICES
 from storage.database import Database
+
+T = TypeVar("T")
 
 # About a quarter of a second of work inside SQLite on this kind of machine.
 SLOW_QUERY = text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000) SELECT count(*) FROM n")
@@ -24,7 +27,7 @@ def database(sqlite_database):
     return sqlite_database
 
 
-async def ticks_during(work) -> tuple[object, int]:
+async def ticks_during(work: Callable[[], Awaitable[T]]) -> tuple[T, int]:
     """Run `work` while a ticker counts how often the event loop got to run it."""
     ticks = 0
     done = asyncio.Event()
@@ -48,7 +51,7 @@ async def ticks_during(work) -> tuple[object, int]:
 async def test_a_slow_statement_runs_off_the_event_loop_every_time(tmp_path: Path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'slow.sqlite3'}")
     try:
-        async def slow() -> int:
+        async def slow() -> tuple[int, float]:
             async with db.session() as session:
                 started = time.perf_counter()
                 count = (await session.execute(SLOW_QUERY)).scalar_one()
