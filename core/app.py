@@ -23,13 +23,13 @@ from domain.providers import ProviderRegistry
 from domain.settings_cache import SettingsCache
 from gateway.server import Gateway, build_gateway, close_every_socket
 from presence.backend import MemoryPresenceBackend
-from presence.broadcast import StatusBroadcaster
+from domain.status_events import StatusBroadcaster
 from presence.engine import PresenceEngine
 from presence.last_active import LastActiveWriter
 from rest.forwarded import ForwardedHeaders
 from rest.middleware import auth_middleware, errors_middleware
-from rest.ratelimit import RateLimiter
-from rest.resources import Resources
+from core.ratelimit import RateLimiter
+from domain.resources import Resources
 from rest.routes import setup_routes
 from storage import migrate
 from storage.database import Database

@@ -18,8 +18,8 @@ from domain.settings_cache import SettingsCache
 from gateway.bus import EventBus
 from gateway.control import LocalControl
 from presence.engine import PresenceEngine
-from rest.ratelimit import RateLimiter
-from rest.resources import Resources
+from core.ratelimit import RateLimiter
+from domain.resources import Resources
 from storage.database import Database
 from storage.files import FileStore
 from storage.thread_audience import ThreadAudienceCache

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import secrets
 from datetime import timedelta, timezone
@@ -20,6 +19,7 @@ from domain.providers import ProviderRegistry
 from domain.token_cache import TokenCache
 from storage import accounts as store
 from storage.models import AccessToken, Provider
+from storage.tokens import hash_token
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -28,10 +28,6 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 class IssuedToken:
     token: str
     provider: Provider
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class Accounts:

@@ -17,7 +17,7 @@ from domain import thread_rules as rules
 from domain.messages import MessageActions
 from domain.thread_events import notify_thread
 from gateway.channels import call_channel
-from rest.resources import CALL_TYPES
+from domain.resources import CALL_TYPES
 from storage import calls as store
 from storage.accounts import provider_by_id
 from storage.models import Call, CallParticipant, Provider, Thread

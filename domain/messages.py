@@ -13,7 +13,7 @@ from domain import thread_rules as rules
 from domain.system_messages import MESSAGE, is_system
 from domain.thread_events import notify_thread
 from gateway.channels import thread_channel
-from rest.thread_resources import ThreadResources
+from domain.thread_resources import ThreadResources
 from storage import messages as message_store
 from storage.models import Message, MessageEdit, Provider, Thread, new_id
 from storage.threads import ThreadView

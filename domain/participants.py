@@ -10,7 +10,7 @@ from domain import system_messages as sm
 from domain import thread_rules as rules
 from domain.access import evict_from_thread
 from domain.threads import ADMIN_PERMISSIONS, MEMBER_PERMISSIONS, ThreadActions
-from rest.thread_resources import PERMISSIONS
+from domain.thread_resources import PERMISSIONS
 from storage import threads as store
 from storage.models import Participant, Provider
 from storage.threads import ThreadView

@@ -1,4 +1,4 @@
-"""Message types and how system messages (types >= 88) are stored and rendered (spec section 2.7).
+"""How system messages (types >= 88) are stored and rendered (spec section 2.7); the types live in storage.
 
 Bodies that name other providers store their names at write time, so rendering a page of logs needs no
 extra query (a later rename does not rewrite history, like a chat log).
@@ -9,32 +9,12 @@ from typing import Any
 
 import orjson
 
-MESSAGE, IMAGE, DOCUMENT = 0, 1, 2
-JOINED_WITH_INVITE = 88
-VIDEO_CALL = 90
-AVATAR_CHANGED = 91
-THREAD_ARCHIVED = 92
-GROUP_CREATED = 93
-GROUP_RENAMED = 94
-DEMOTED_ADMIN = 95
-PROMOTED_ADMIN = 96
-PARTICIPANT_LEFT = 97
-PARTICIPANT_REMOVED = 98
-PARTICIPANTS_ADDED = 99
+from storage.message_types import (AVATAR_CHANGED, DEMOTED_ADMIN, DOCUMENT, GROUP_CREATED, GROUP_RENAMED, IMAGE,
+                                    JOINED_WITH_INVITE, MESSAGE, PARTICIPANT_LEFT, PARTICIPANT_REMOVED,
+                                    PARTICIPANTS_ADDED, PROMOTED_ADMIN, THREAD_ARCHIVED, TYPE_VERBOSE, USER_TYPES,
+                                    VIDEO_CALL, is_system)
 
-TYPE_VERBOSE = {
-    MESSAGE: "MESSAGE", IMAGE: "IMAGE_MESSAGE", DOCUMENT: "DOCUMENT_MESSAGE",
-    JOINED_WITH_INVITE: "PARTICIPANT_JOINED_WITH_INVITE", VIDEO_CALL: "VIDEO_CALL",
-    AVATAR_CHANGED: "GROUP_AVATAR_CHANGED", THREAD_ARCHIVED: "THREAD_ARCHIVED", GROUP_CREATED: "GROUP_CREATED",
-    GROUP_RENAMED: "GROUP_RENAMED", DEMOTED_ADMIN: "DEMOTED_ADMIN", PROMOTED_ADMIN: "PROMOTED_ADMIN",
-    PARTICIPANT_LEFT: "PARTICIPANT_LEFT_GROUP", PARTICIPANT_REMOVED: "PARTICIPANT_REMOVED",
-    PARTICIPANTS_ADDED: "PARTICIPANTS_ADDED",
-}
-USER_TYPES = frozenset({MESSAGE, IMAGE, DOCUMENT})
-
-
-def is_system(message_type: int) -> bool:
-    return message_type not in USER_TYPES
+__all__ = ["MESSAGE", "IMAGE", "DOCUMENT", "JOINED_WITH_INVITE", "VIDEO_CALL", "AVATAR_CHANGED", "THREAD_ARCHIVED", "GROUP_CREATED", "GROUP_RENAMED", "DEMOTED_ADMIN", "PROMOTED_ADMIN", "PARTICIPANT_LEFT", "PARTICIPANT_REMOVED", "PARTICIPANTS_ADDED", "TYPE_VERBOSE", "USER_TYPES", "is_system", "names_body", "render"]
 
 
 def names_body(names: list[str], **extra: Any) -> str:

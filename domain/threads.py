@@ -19,7 +19,7 @@ from domain.messages import Content, MessageActions, new_message
 from domain.thread_events import notify_thread
 from domain.access import evict_from_thread
 from gateway.channels import thread_channel
-from rest.thread_resources import ThreadResources
+from domain.thread_resources import ThreadResources
 from storage import threads as store
 from storage.accounts import provider_by_id, providers_by_ids
 from storage.models import Friend, Participant, Provider, Thread, new_id

@@ -17,11 +17,11 @@ import socketio
 
 from core.config import GatewayLimits
 from core.services import Services
-from domain.accounts import hash_token
 from gateway import channels
 from gateway.authorizer import ChannelAuthorizer
 from gateway.registry import ChannelRegistry, Member
 from storage.models import Provider
+from storage.tokens import hash_token
 
 log = logging.getLogger("messenger.gateway")
 

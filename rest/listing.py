@@ -8,7 +8,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import not_found
-from rest.thread_resources import index_envelope
+from domain.thread_resources import index_envelope
 from storage.paging import fetch_page
 from storage.threads import count_of
 

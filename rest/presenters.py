@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.services import Services
 from domain.calls import options_for
-from rest.thread_resources import ThreadResources
+from domain.thread_resources import ThreadResources
 from storage.models import Message, Participant, Provider, Thread
 from storage.threads import ThreadView
 

@@ -8,7 +8,7 @@ from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from domain.system_messages import DOCUMENT, IMAGE, USER_TYPES
+from storage.message_types import DOCUMENT, IMAGE, USER_TYPES
 from storage.models import Message, MessageEdit, Participant, Provider, Thread
 
 KINDS = ("messages", "logs", "images", "documents")

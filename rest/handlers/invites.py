@@ -10,7 +10,7 @@ from domain.invites import EXPIRES, InviteActions, invite_usable
 from domain.threads import open_thread
 from rest.auth import SESSION, current_provider, guest_allowed, optional_provider
 from rest.body import read_fields
-from rest.thread_resources import ThreadResources
+from domain.thread_resources import ThreadResources
 from rest.validation import Validator
 from storage import invites as store
 from storage import threads as thread_store

@@ -11,7 +11,7 @@ from core.services import services
 from domain.calls import call_options
 from rest.auth import SESSION, current_provider, public
 from rest.body import read_fields
-from rest.resources import SETTINGS_FLAGS
+from domain.resources import SETTINGS_FLAGS
 from rest.validation import Validator
 from storage import accounts as store
 from storage.calls import active_calls_for

@@ -16,7 +16,7 @@ from rest.body import read_fields
 from rest.presenters import Presenter
 from rest.provider_refs import provider_refs, with_skipped
 from rest.listing import list_envelope
-from rest.thread_resources import PERMISSIONS, ThreadResources
+from domain.thread_resources import PERMISSIONS, ThreadResources
 from rest.validation import Validator
 from storage import participants as store
 from storage.models import Participant, Provider

@@ -21,7 +21,7 @@ from rest.message_content import discard_stored, read_incoming
 from rest.presenters import Presenter
 from rest.provider_refs import provider_refs, with_skipped
 from rest.listing import list_envelope
-from rest.thread_resources import GROUP_SETTINGS
+from domain.thread_resources import GROUP_SETTINGS
 from rest.uploads import check_upload_image, read_upload
 from rest.validation import Validator
 from storage import friends as friend_store

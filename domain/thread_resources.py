@@ -7,7 +7,7 @@ from core.config import MessengerConfig
 from core.jsonio import iso
 from domain import thread_rules as rules
 from domain.system_messages import DOCUMENT, IMAGE, TYPE_VERBOSE, is_system, render
-from rest.resources import SIZES, THREAD_TYPES, Resources
+from domain.resources import SIZES, THREAD_TYPES, Resources
 from storage.models import Invite, Message, Participant, Provider, Thread
 from storage.threads import ThreadView
 
