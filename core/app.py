@@ -20,6 +20,7 @@ from domain.call_checker import CallActivityChecker
 from domain.counters_cache import CountersCache
 from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
+from domain.send_order import ThreadPushOrder
 from domain.settings_cache import SettingsCache
 from gateway.server import Gateway, build_gateway, close_every_socket
 from presence.backend import MemoryPresenceBackend
@@ -75,6 +76,7 @@ def build_services(config: Config, clock: Clock) -> Services:
         audiences=ThreadAudienceCache(),
         lifecycle=Lifecycle(node_id=uuid.uuid4().hex[:12]),
         metrics=Metrics(),
+        push_order=ThreadPushOrder(),
     )
 
 

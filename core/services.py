@@ -2,27 +2,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from core.clock import Clock
-from core.config import Config
-from core.lifecycle import Lifecycle
-from core.metrics import Metrics
-from domain.accounts import Accounts
-from domain.counters_cache import CountersCache
-from domain.options import ProviderOptions
-from domain.providers import ProviderRegistry
-from domain.send_order import ThreadPushOrder
-from domain.settings_cache import SettingsCache
-from gateway.bus import EventBus
-from gateway.control import LocalControl
-from presence.engine import PresenceEngine
-from core.ratelimit import RateLimiter
-from domain.resources import Resources
-from storage.database import Database
-from storage.files import FileStore
-from storage.thread_audience import ThreadAudienceCache
+if TYPE_CHECKING:  # the field types only: core imports nothing of ours at run time; the app factory builds them
+    from core.clock import Clock
+    from core.config import Config
+    from core.lifecycle import Lifecycle
+    from core.metrics import Metrics
+    from core.ratelimit import RateLimiter
+    from domain.accounts import Accounts
+    from domain.counters_cache import CountersCache
+    from domain.options import ProviderOptions
+    from domain.providers import ProviderRegistry
+    from domain.resources import Resources
+    from domain.send_order import ThreadPushOrder
+    from domain.settings_cache import SettingsCache
+    from gateway.bus import EventBus
+    from gateway.control import LocalControl
+    from presence.engine import PresenceEngine
+    from storage.database import Database
+    from storage.files import FileStore
+    from storage.thread_audience import ThreadAudienceCache
 
 
 @dataclass
@@ -47,7 +49,7 @@ class Services:
     audiences: ThreadAudienceCache
     lifecycle: Lifecycle
     metrics: Metrics
-    push_order: ThreadPushOrder = field(default_factory=ThreadPushOrder)  # a thread's commits pushed in order
+    push_order: ThreadPushOrder  # a thread's commits pushed in order
     # set by the gateway when the app is built (the CLI runs without them)
     bus: EventBus = field(init=False)
     control: LocalControl = field(init=False)
