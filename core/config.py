@@ -272,7 +272,7 @@ def load_config(
         data = deep_merge(data, _nest(keys, value))
     if overrides:
         data = deep_merge(data, dict(overrides))
-    config = _build(Config, data, "")
+    config: Config = _build(Config, data, "")
     _check_semantics(config)
     return config
 
@@ -378,8 +378,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _nest(keys: tuple[str, ...], value: Any) -> dict[str, Any]:
-    result: Any = value
-    for key in reversed(keys):
+    result: dict[str, Any] = {keys[-1]: value}
+    for key in reversed(keys[:-1]):
         result = {key: result}
     return result
 

@@ -1,7 +1,7 @@
 """The one exception type every layer raises for a client-facing error."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 
 class ApiError(Exception):
@@ -20,8 +20,8 @@ class ApiError(Exception):
         self.errors = {k: list(v) for k, v in errors.items()} if errors else None
         self.headers = dict(headers or {})
 
-    def body(self) -> dict:
-        body: dict = {"message": self.message}
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": self.message}
         if self.errors is not None:
             body["errors"] = self.errors
         return body

@@ -17,7 +17,7 @@ class PeriodicTask:
         self._job = job
         self._run_first = run_first
         self._stopping = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def _loop(self) -> None:
         if not self._run_first:

@@ -1,6 +1,8 @@
 """Participant actions in group threads: add, remove, set permissions, promote, demote."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +26,7 @@ class ParticipantActions:
 
     async def add(
         self, session: AsyncSession, v: ThreadView, me: Provider, wanted: list[tuple[str, str]],
-    ) -> tuple[list[Participant], list[dict]]:
+    ) -> tuple[list[Participant], list[dict[str, Any]]]:
         if not rules.can_add_participants(v):
             raise forbidden("Not authorized to add participants.")
         members = await store.thread_members(session, v.thread.id)

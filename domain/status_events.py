@@ -28,7 +28,7 @@ class StatusBroadcaster:
         self._bus = bus
         self._engine = engine
         self._queue: asyncio.Queue[StatusChange | None] = asyncio.Queue(max_queue)
-        self._worker: asyncio.Task | None = None
+        self._worker: asyncio.Task[None] | None = None
 
     def payload(self, change: StatusChange) -> dict[str, Any]:
         return {

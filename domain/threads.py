@@ -2,6 +2,8 @@
 mute, mark read and knock. Each checks the rules, writes, commits, then publishes."""
 from __future__ import annotations
 
+from typing import Any
+
 import random
 from collections.abc import Mapping
 from datetime import datetime
@@ -123,7 +125,7 @@ class ThreadActions:
     # -- groups ------------------------------------------------------------------------------------
     async def create_group(
         self, session: AsyncSession, me: Provider, subject: str, wanted: list[tuple[str, str]],
-    ) -> tuple[Thread, Participant, list[dict]]:
+    ) -> tuple[Thread, Participant, list[dict[str, Any]]]:
         now = self.svc.clock.now()
         # a new group lets its admins add people and invite at once (the columns default to off)
         thread = Thread(id=new_id(), type=GROUP, subject=subject, image=random.choice(DEFAULT_AVATARS),
@@ -149,13 +151,13 @@ class ThreadActions:
 
     async def addable(
         self, session: AsyncSession, me: Provider, wanted: list[tuple[str, str]], already: set[str],
-    ) -> tuple[list[Provider], list[dict]]:
+    ) -> tuple[list[Provider], list[dict[str, Any]]]:
         """Split the requested providers into those I may add (friends, or non-friendable kinds) and the skipped."""
         ids = list(dict.fromkeys(i for _, i in wanted))
         found = await providers_by_ids(session, ids)
         friends = await friend_ids(session, me.id, ids)
         addable: list[Provider] = []
-        skipped: list[dict] = []
+        skipped: list[dict[str, Any]] = []
         seen: set[str] = set()
         for alias, pid in wanted:
             if pid in seen or pid == me.id:
@@ -176,7 +178,7 @@ class ThreadActions:
                 addable.append(provider)  # type: ignore[arg-type]
         return addable, skipped
 
-    async def update_settings(self, session: AsyncSession, v: ThreadView, me: Provider, clean: dict) -> None:
+    async def update_settings(self, session: AsyncSession, v: ThreadView, me: Provider, clean: dict[str, Any]) -> None:
         if not rules.is_admin(v) or rules.locked(v):
             raise forbidden("Not authorized to update the group settings.")
         t = v.thread

@@ -172,7 +172,7 @@ async def _close_slow_socket(sock: Any) -> None:
     sock.queue.put_nowait(None)
 
 
-class EchoRedisManager(socketio.AsyncRedisManager):
+class EchoRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # python-socketio ships no types
     """python-socketio's Redis manager, plus one message per multi-channel publish."""
 
     delivery: LocalDelivery | None = None
@@ -197,7 +197,7 @@ class EchoRedisManager(socketio.AsyncRedisManager):
         await super()._handle_emit(message)
 
 
-class UncompressedWebSocket(WebSocket):
+class UncompressedWebSocket(WebSocket):  # type: ignore[misc]  # python-engineio ships no types
     """Engine.IO's aiohttp WebSocket without permessage-deflate: compressing every frame for every socket costs
     more CPU than the fan-out itself (Socket.IO 4's Node server also leaves it off by default)."""
 

@@ -57,8 +57,9 @@ def token_from_auth(auth: Any) -> str | None:
     """`{token}` or Echo's `{headers: {Authorization: "Bearer ..."}}` from the CONNECT packet."""
     if not isinstance(auth, dict):
         return None
-    if isinstance(auth.get("token"), str) and auth["token"]:
-        return auth["token"]
+    token = auth.get("token")
+    if isinstance(token, str) and token:
+        return token
     headers = auth.get("headers")
     if isinstance(headers, dict):
         for key, value in headers.items():
@@ -67,7 +68,7 @@ def token_from_auth(auth: Any) -> str | None:
     return None
 
 
-def _client_address(environ: dict) -> str:
+def _client_address(environ: dict[str, Any]) -> str:
     request = environ.get("aiohttp.request")
     remote = getattr(request, "remote", None)
     return str(remote or environ.get("REMOTE_ADDR") or "-")
@@ -108,7 +109,7 @@ class EchoGateway:
                 counts[(kind,)] += 1
         return counts
 
-    async def on_connect(self, sid: str, environ: dict, auth: Any = None) -> None:
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         if self.svc.lifecycle.draining:
             raise socketio.exceptions.ConnectionRefusedError("The server is shutting down: connect to another node.")
         token = token_from_auth(auth)

@@ -20,7 +20,7 @@ class RedisListener:
         self._name = name
         self._subscribe = subscribe
         self._handle = handle
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._stopping = False
 

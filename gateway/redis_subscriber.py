@@ -4,6 +4,8 @@ Every node subscribes by itself, so each delivers to its own sockets only (no re
 """
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from redis.asyncio import Redis
 
@@ -25,7 +27,7 @@ class RedisSubscriber:
     async def stop(self) -> None:
         await self._listener.stop()
 
-    async def _handle(self, message: dict) -> None:
+    async def _handle(self, message: dict[str, Any]) -> None:
         raw_channel = message.get("channel")
         channel = raw_channel.decode() if isinstance(raw_channel, bytes) else str(raw_channel)
         data = message.get("data")

@@ -39,14 +39,15 @@ def bearer_token(request: web.Request) -> str | None:
 
 
 def current_provider(request: web.Request) -> Provider:
-    provider = request.get(PROVIDER)
+    provider: Provider | None = request.get(PROVIDER)
     if provider is None:
         raise ApiError(401, "Unauthenticated.")
     return provider
 
 
 def current_token(request: web.Request) -> AccessToken:
-    return request[TOKEN]
+    token: AccessToken = request[TOKEN]
+    return token
 
 
 def socket_id(request: web.Request) -> str | None:

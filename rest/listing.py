@@ -9,14 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import not_found
 from domain.thread_resources import index_envelope
-from storage.paging import fetch_page
+from storage.paging import AnySelect, fetch_page
 from storage.threads import count_of
 
 Render = Callable[[list[Any]], "list[dict[str, Any]] | Awaitable[list[dict[str, Any]]]"]
 
 
 async def list_envelope(
-    session: AsyncSession, stmt: Select, ts_col: Any, id_col: Any, *, pivot_id: str | None, what: str,
+    session: AsyncSession, stmt: AnySelect, ts_col: Any, id_col: Any, *, pivot_id: str | None, what: str,
     counts: tuple[int, int], route: str, render: Render, newest_first: bool = True,
 ) -> dict[str, Any]:
     """`counts` = (index size, page size). The pivot must be an item of the same list, else 404 `what`."""

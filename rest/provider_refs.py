@@ -1,6 +1,8 @@
 """`providers: [{alias, id}]` in a request, and the header that names providers an action skipped."""
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from aiohttp import web
 
@@ -43,7 +45,7 @@ def provider_refs(v: Validator, required: bool = False) -> list[tuple[str, str]]
     return refs
 
 
-def with_skipped(response: web.Response, skipped: list[dict]) -> web.Response:
+def with_skipped(response: web.Response, skipped: list[dict[str, Any]]) -> web.Response:
     """Name the providers that were not added (not friends, unknown, already in) in a response header."""
     shown = skipped
     while shown and len(orjson.dumps(shown)) > MAX_HEADER_BYTES:  # at most 8 KB, whole items only

@@ -1,6 +1,8 @@
 """Call queries: the active calls in a provider's threads, with everything needed to render them."""
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,7 +75,7 @@ async def active_calls_for(session: AsyncSession, provider_id: str) -> list[Acti
     return views
 
 
-def call_history(thread_id: str) -> Select:
+def call_history(thread_id: str) -> Select[Call, Provider]:
     return select(Call, Provider).join(Provider, Provider.id == Call.owner_id).where(Call.thread_id == thread_id)
 
 
@@ -89,7 +91,7 @@ async def my_call_row(session: AsyncSession, call_id: str, owner_id: str) -> Cal
     return row.scalar_one_or_none()
 
 
-def call_members(call_id: str) -> Select:
+def call_members(call_id: str) -> Select[CallParticipant, Provider]:
     return (
         select(CallParticipant, Provider).join(Provider, Provider.id == CallParticipant.owner_id)
         .where(CallParticipant.call_id == call_id).order_by(CallParticipant.created_at, CallParticipant.id)

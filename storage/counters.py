@@ -1,6 +1,8 @@
 """The three heartbeat counters in one SQL round trip."""
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 
 from sqlalchemy import Select, distinct, func, literal, or_, select
@@ -16,7 +18,7 @@ class Counters:
     pending_friends: int
 
 
-def my_thread_ids(provider_id: str) -> Select:
+def my_thread_ids(provider_id: str) -> Select[Any]:
     """Ids of the live threads the provider takes part in."""
     return (
         select(Participant.thread_id)
@@ -25,7 +27,7 @@ def my_thread_ids(provider_id: str) -> Select:
     )
 
 
-def unread_threads_query(provider_id: str) -> Select:
+def unread_threads_query(provider_id: str) -> Select[Any]:
     return (
         select(func.count())
         .select_from(Participant)

@@ -1,6 +1,8 @@
 """Invite queries: the valid invites of a thread, one invite by id or code, and the atomic use counter."""
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
@@ -18,7 +20,7 @@ def is_valid(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def valid_invites(thread_id: str, now: datetime) -> Select:
+def valid_invites(thread_id: str, now: datetime) -> Select[Invite, Provider]:
     return (
         select(Invite, Provider).join(Provider, Provider.id == Invite.owner_id)
         .where(Invite.thread_id == thread_id, is_valid(now))

@@ -14,7 +14,7 @@ from storage.models import Message, MessageEdit, Participant, Provider, Thread
 KINDS = ("messages", "logs", "images", "documents")
 
 
-def message_list(thread_id: str, kind: str = "messages") -> Select:
+def message_list(thread_id: str, kind: str = "messages") -> Select[Message, Provider]:
     stmt = (
         select(Message, Provider).join(Provider, Provider.id == Message.owner_id)
         .where(Message.thread_id == thread_id, Message.deleted_at.is_(None))

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, Unpack
 
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
+# a SELECT of any columns (SQLAlchemy types a Select by the tuple of what it returns)
+AnySelect = Select[Unpack[tuple[Any, ...]]]
 
 
 @dataclass
@@ -20,7 +22,9 @@ class Page(Generic[T]):
     final: bool
 
 
-def after_pivot(stmt: Select, ts_col: Any, id_col: Any, pivot: tuple[datetime, str] | None, newest_first: bool) -> Select:
+def after_pivot(
+    stmt: AnySelect, ts_col: Any, id_col: Any, pivot: tuple[datetime, str] | None, newest_first: bool,
+) -> AnySelect:
     order = (ts_col.desc(), id_col.desc()) if newest_first else (ts_col.asc(), id_col.asc())
     stmt = stmt.order_by(*order)
     if pivot is None:
@@ -32,7 +36,7 @@ def after_pivot(stmt: Select, ts_col: Any, id_col: Any, pivot: tuple[datetime, s
 
 
 async def fetch_page(
-    session: AsyncSession, stmt: Select, ts_col: Any, id_col: Any, pivot: tuple[datetime, str] | None,
+    session: AsyncSession, stmt: AnySelect, ts_col: Any, id_col: Any, pivot: tuple[datetime, str] | None,
     limit: int, newest_first: bool = True,
 ) -> Page[Any]:
     """Up to `limit` rows after the pivot; `final` is true when nothing comes after them."""

@@ -2,6 +2,8 @@
 the id of the last message it has read, in one statement."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Message, Participant, Provider
 
 
-def participant_list(thread_id: str) -> Select:
+def participant_list(thread_id: str) -> Select[Any]:
     read = aliased(Message)
     last_read_message = (
         select(read.id)

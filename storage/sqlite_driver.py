@@ -165,7 +165,7 @@ class FastConnection(aiosqlite.Connection):
                 if not _busy(error):
                     raise
         if outcome is None:
-            outcome, seconds = await self._execute(
+            outcome, seconds = await self._execute(  # type: ignore[no-untyped-call]  # aiosqlite's, unannotated
                 _waiting, lambda: _run(conn, sql, parameters, many), self._busy_timeout)
         if last is None and len(self._last_seconds) >= _MAX_TIMED_STATEMENTS:
             self._last_seconds.clear()
@@ -184,7 +184,7 @@ class FastConnection(aiosqlite.Connection):
         except sqlite3.OperationalError as error:
             if not _busy(error):
                 raise
-            await self._execute(_waiting, call, self._busy_timeout)
+            await self._execute(_waiting, call, self._busy_timeout)  # type: ignore[no-untyped-call]
 
 
 def connect(database: str, busy_timeout: float = 30.0) -> FastConnection:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Call, CallParticipant, Message, Participant, Provider, Thread
+from storage.paging import AnySelect
 
 PRIVATE, GROUP = 1, 2
 
@@ -60,7 +61,7 @@ async def membership(session: AsyncSession, thread_id: str, me_id: str) -> tuple
     return (row[0], row[1]) if row else None
 
 
-def my_threads(me_id: str, kind: int | None = None) -> Select:
+def my_threads(me_id: str, kind: int | None = None) -> Select[Thread, Participant]:
     stmt = (
         select(Thread, Participant)
         .join(Participant, live_participant(Thread.id, me_id))
@@ -69,7 +70,7 @@ def my_threads(me_id: str, kind: int | None = None) -> Select:
     return stmt.where(Thread.type == kind) if kind else stmt
 
 
-async def count_of(session: AsyncSession, stmt: Select) -> int:
+async def count_of(session: AsyncSession, stmt: AnySelect) -> int:
     return int((await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one())
 
 

@@ -1,6 +1,8 @@
 """POST /api/auth/register, /login, /logout."""
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from core.jsonio import json_response
@@ -11,7 +13,7 @@ from storage import accounts as store
 from storage.models import Provider
 
 
-def _issued(request: web.Request, token: str, provider: Provider) -> dict:
+def _issued(request: web.Request, token: str, provider: Provider) -> dict[str, Any]:
     return {"token": token, "provider": services(request).resources.provider(provider)}
 
 

@@ -1,6 +1,8 @@
 """Friends, sent and pending friend requests (spec section 1.6)."""
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from core.errors import not_found, validation_error
@@ -13,7 +15,7 @@ from storage import friends as store
 from storage.models import Provider
 
 
-async def _options_for(request: web.Request, provider: Provider) -> dict:
+async def _options_for(request: web.Request, provider: Provider) -> dict[str, Any]:
     """The caller's view (`options`) of one other provider."""
     svc, me = services(request), current_provider(request)
     return (await svc.options.for_targets(request[SESSION], me, [provider]))[provider.id]

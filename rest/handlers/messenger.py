@@ -29,7 +29,7 @@ def _socket_endpoint(request: web.Request, config: Config) -> str:
     return f"{request.scheme}://{request.host}"
 
 
-def info_payload(config: Config, provider_types: list, socket_endpoint: str) -> dict[str, Any]:
+def info_payload(config: Config, provider_types: list[Any], socket_endpoint: str) -> dict[str, Any]:
     m = config.messenger
     c = m.collections
     return {
