@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.config import SecurityConfig
 from core.errors import ApiError, validation_error
+from core.services import Services
 from domain.providers import ProviderRegistry
 from domain.token_cache import TokenCache
 from storage import accounts as store
@@ -84,6 +85,7 @@ class Accounts:
             raise validation_error({"email": ["The email has already been taken."]}) from None
         await store.settings_for(session, provider, self._providers.owner_type(alias), now)
         token = await self.issue_token(session, provider)
+        await session.commit()
         return IssuedToken(token=token, provider=provider)
 
     async def create_user(self, session: AsyncSession, name: str, email: str, password: str) -> IssuedToken:
@@ -102,7 +104,9 @@ class Accounts:
         stored = provider.password_hash if provider else self._dummy_hash
         if not await asyncio.to_thread(self._verify, stored, password) or provider is None:
             raise ApiError(401, "These credentials do not match our records.")
-        return IssuedToken(token=await self.issue_token(session, provider), provider=provider)
+        token = await self.issue_token(session, provider)
+        await session.commit()
+        return IssuedToken(token=token, provider=provider)
 
     def _verify(self, stored: str, password: str) -> bool:
         try:
@@ -146,3 +150,11 @@ class Accounts:
     def _expired(self, token: AccessToken) -> bool:
         left = self.seconds_left(token)
         return left is not None and left <= 0
+
+
+async def log_out(svc: Services, session: AsyncSession, token: AccessToken) -> None:
+    """Revoke the token: deleted, forgotten by every node's cache, and its sockets disconnected everywhere."""
+    await store.delete_token(session, token.id)
+    await session.commit()
+    svc.accounts.token_cache.drop_token(token.token_hash)
+    await svc.control.publish({"type": "revoke", "token_hash": token.token_hash})

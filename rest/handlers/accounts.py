@@ -7,9 +7,9 @@ from aiohttp import web
 
 from core.jsonio import json_response
 from core.services import services
+from domain.accounts import log_out
 from rest.auth import SESSION, current_token, public
 from rest.body import read_fields
-from storage import accounts as store
 from storage.models import Provider
 
 
@@ -24,7 +24,6 @@ async def register(request: web.Request) -> web.Response:
     fields = await read_fields(request)
     async with svc.db.session() as session:
         issued = await svc.accounts.register(session, fields.get("name"), fields.get("email"), fields.get("password"))
-        await session.commit()
     return json_response(_issued(request, issued.token, issued.provider), status=201)
 
 
@@ -37,15 +36,9 @@ async def login(request: web.Request) -> web.Response:
     svc.login_limiter.enforce(f"{request.remote}|{email.strip().lower() if isinstance(email, str) else ''}")
     async with svc.db.session() as session:
         issued = await svc.accounts.login(session, fields.get("email"), fields.get("password"))
-        await session.commit()
     return json_response(_issued(request, issued.token, issued.provider))
 
 
 async def logout(request: web.Request) -> web.Response:
-    session = request[SESSION]
-    token = current_token(request)
-    await store.delete_token(session, token.id)
-    await session.commit()
-    services(request).accounts.token_cache.drop_token(token.token_hash)
-    await services(request).control.publish({"type": "revoke", "token_hash": token.token_hash})
+    await log_out(services(request), request[SESSION], current_token(request))
     return json_response({"message": "success"})

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.errors import ApiError
 from core.jsonio import json_response
 from core.services import Services, services
+from domain.profile import ProfileActions
 from rest.auth import SESSION, current_provider, public
-from storage import accounts as store
 from rest.uploads import read_image
-from storage.models import Provider
 
 SIZES = ("sm", "md", "lg")
 CACHE_HEADERS = {"Cache-Control": "public, max-age=86400"}
@@ -22,21 +19,7 @@ async def upload(request: web.Request) -> web.Response:
         raise ApiError(403, "Avatar uploads are currently disabled.")
     me = current_provider(request)
     data, checked = await read_image(request, "image", svc.config.limits.avatar_max_kb, svc.config.limits.image_max_pixels)
-    new_name = await svc.files.save_avatar(me.alias, me.id, data, checked.extension)
-    session = request[SESSION]
-    provider = await _fresh(session, me)
-    old_name = provider.avatar
-    provider.avatar = new_name
-    provider.updated_at = svc.clock.now()
-    try:
-        settings = await store.settings_for(session, provider, svc.providers.owner_type(me.alias), svc.clock.now())
-        await session.commit()
-    except BaseException:
-        await svc.files.delete_avatar(me.alias, me.id, new_name)
-        raise
-    if old_name and old_name != new_name:
-        await svc.files.delete_avatar(me.alias, me.id, old_name)
-    await _profile_changed(svc, me.id)
+    settings, provider = await ProfileActions(svc).replace_avatar(request[SESSION], me, data, checked.extension)
     return json_response(svc.resources.settings(settings, provider))
 
 
@@ -44,32 +27,8 @@ async def remove(request: web.Request) -> web.Response:
     svc = services(request)
     if not svc.config.messenger.files.provider_avatar_removal:
         raise ApiError(403, "Avatar removal is currently disabled.")
-    me = current_provider(request)
-    session = request[SESSION]
-    provider = await _fresh(session, me)
-    old_name = provider.avatar
-    if old_name:
-        provider.avatar = None
-        provider.updated_at = svc.clock.now()
-    settings = await store.settings_for(session, provider, svc.providers.owner_type(me.alias), svc.clock.now())
-    await session.commit()
-    if old_name:
-        await svc.files.delete_avatar(me.alias, me.id, old_name)
-        await _profile_changed(svc, me.id)
+    settings, provider = await ProfileActions(svc).remove_avatar(request[SESSION], current_provider(request))
     return json_response(svc.resources.settings(settings, provider))
-
-
-async def _fresh(session: AsyncSession, me: Provider) -> Provider:
-    """The caller's row from the database (the authenticated object may be a shared cached copy)."""
-    provider = await session.get(Provider, me.id, populate_existing=True)
-    if provider is None:
-        raise ApiError(401, "Unauthenticated.")
-    return provider
-
-
-async def _profile_changed(svc: Services, provider_id: str) -> None:
-    svc.accounts.token_cache.drop_provider(provider_id)
-    await svc.control.publish({"type": "provider_changed", "provider_id": provider_id})
 
 
 async def render_authenticated(request: web.Request) -> web.StreamResponse:

@@ -9,11 +9,11 @@ from core.config import Config
 from core.jsonio import json_response
 from core.services import services
 from domain.calls import call_options
+from domain.profile import ProfileActions
 from rest.auth import SESSION, current_provider, public
 from rest.body import read_fields
 from domain.resources import SETTINGS_FLAGS
 from rest.validation import Validator
-from storage import accounts as store
 from storage.calls import active_calls_for
 
 
@@ -81,11 +81,8 @@ def info_payload(config: Config, provider_types: list[Any], socket_endpoint: str
 
 
 async def show_settings(request: web.Request) -> web.Response:
-    svc = services(request)
-    me = current_provider(request)
-    session = request[SESSION]
-    settings = await svc.settings.get(session, me)
-    await session.commit()
+    svc, me = services(request), current_provider(request)
+    settings = await ProfileActions(svc).settings(request[SESSION], me)
     return json_response(svc.resources.settings(settings, me))
 
 
@@ -96,18 +93,7 @@ async def update_settings(request: web.Request) -> web.Response:
     for flag in SETTINGS_FLAGS:
         v.boolean(flag)
     v.integer_in("online_status", (0, 1, 2))
-    clean = v.check()
-    session = request[SESSION]
-    settings = await store.settings_for(session, me, svc.providers.owner_type(me.alias), svc.clock.now())
-    changed = any(getattr(settings, k) != val for k, val in clean.items())
-    for key, value in clean.items():
-        setattr(settings, key, value)
-    if changed:
-        settings.updated_at = svc.clock.now()
-    await session.commit()
-    svc.settings.drop(me.id)
-    await svc.control.publish({"type": "settings_changed", "provider_id": me.id})
-    await svc.presence.apply_setting(me.id, me.alias, int(settings.online_status))
+    settings = await ProfileActions(svc).update_settings(request[SESSION], me, v.check())
     return json_response(svc.resources.settings(settings, me))
 
 
