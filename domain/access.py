@@ -7,6 +7,7 @@ import logging
 from core.outages import describe
 from core.services import Services
 from gateway.channels import thread_channel
+from gateway.control_messages import Evict
 
 log = logging.getLogger("messenger")
 
@@ -17,6 +18,6 @@ async def evict_from_thread(svc: Services, thread_id: str, provider_ids: list[st
     channel = thread_channel(thread_id)
     for provider_id in provider_ids if provider_ids is not None else [None]:
         try:
-            await svc.control.publish({"type": "evict", "channel": channel, "provider_id": provider_id})
+            await svc.control.publish(Evict(channel, provider_id))
         except Exception as exc:
             log.warning("could not evict %s from %s: %s", provider_id or "everyone", channel, describe(exc))

@@ -18,6 +18,7 @@ from core.errors import ApiError, validation_error
 from core.services import Services
 from domain.providers import ProviderRegistry
 from domain.token_cache import TokenCache
+from gateway.control_messages import Revoke
 from storage import accounts as store
 from storage.models import AccessToken, Provider
 from storage.tokens import hash_token
@@ -157,4 +158,4 @@ async def log_out(svc: Services, session: AsyncSession, token: AccessToken) -> N
     await store.delete_token(session, token.id)
     await session.commit()
     svc.accounts.token_cache.drop_token(token.token_hash)
-    await svc.control.publish({"type": "revoke", "token_hash": token.token_hash})
+    await svc.control.publish(Revoke(token.token_hash))

@@ -18,6 +18,7 @@ from domain.messages import MessageActions
 from domain.thread_events import notify_thread
 from gateway.channels import call_channel
 from domain.resources import CALL_TYPES
+from gateway.control_messages import Evict
 from storage import calls as store
 from storage.accounts import provider_by_id
 from storage.models import Call, CallParticipant, Provider, Thread
@@ -50,8 +51,7 @@ class CallActions:
 
     async def _evict(self, call: Call, provider_id: str) -> None:
         """Take the provider's sockets off the call's presence channel, on every node."""
-        await self.svc.control.publish({"type": "evict", "channel": call_channel(call.id, call.thread_id),
-                                        "provider_id": provider_id})
+        await self.svc.control.publish(Evict(call_channel(call.id, call.thread_id), provider_id))
 
     # -- start -----------------------------------------------------------------------------------------
     async def start(self, session: AsyncSession, v: ThreadView, me: Provider) -> tuple[Call, CallParticipant]:

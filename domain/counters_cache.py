@@ -8,12 +8,13 @@ store its (possibly stale) result.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from gateway.control import LocalControl
+from gateway.control_messages import ControlMessage, CountersChanged
 from storage.counters import Counters, counters
 
 
@@ -50,10 +51,8 @@ class CountersCache:
             return
         self.drop(ids)  # at once here, before any other request on this node can read them
         if self.control is not None:
-            await self.control.publish({"type": "counters_changed", "provider_ids": ids})
+            await self.control.publish(CountersChanged(tuple(ids)))
 
-    async def on_control(self, message: dict[str, Any]) -> None:
-        if message.get("type") == "counters_changed":
-            ids = message.get("provider_ids")
-            if isinstance(ids, list):
-                self.drop(str(i) for i in ids)
+    async def on_control(self, message: ControlMessage) -> None:
+        if isinstance(message, CountersChanged):
+            self.drop(message.provider_ids)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ApiError
 from core.services import Services
+from gateway.control_messages import ProviderChanged, SettingsChanged
 from storage import accounts as store
 from storage.models import MessengerSettings, Provider
 
@@ -31,7 +32,7 @@ class ProfileActions:
             settings.updated_at = svc.clock.now()
         await session.commit()
         svc.settings.drop(me.id)
-        await svc.control.publish({"type": "settings_changed", "provider_id": me.id})
+        await svc.control.publish(SettingsChanged(me.id))
         await svc.presence.apply_setting(me.id, me.alias, int(settings.online_status))
         return settings
 
@@ -79,4 +80,4 @@ class ProfileActions:
 
     async def _profile_changed(self, provider_id: str) -> None:
         self.svc.accounts.token_cache.drop_provider(provider_id)
-        await self.svc.control.publish({"type": "provider_changed", "provider_id": provider_id})
+        await self.svc.control.publish(ProviderChanged(provider_id))

@@ -5,12 +5,12 @@ Only for reading: the objects are shared, so code that changes settings loads th
 """
 from __future__ import annotations
 
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from domain.providers import ProviderRegistry
+from gateway.control_messages import ControlMessage, SettingsChanged
 from storage.accounts import settings_for
 from storage.models import MessengerSettings, Provider
 
@@ -37,6 +37,6 @@ class SettingsCache:
     def drop(self, provider_id: str) -> None:
         self._entries.pop(provider_id, None)
 
-    async def on_control(self, message: dict[str, Any]) -> None:
-        if message.get("type") == "settings_changed":
-            self.drop(str(message.get("provider_id")))
+    async def on_control(self, message: ControlMessage) -> None:
+        if isinstance(message, SettingsChanged):
+            self.drop(message.provider_id)

@@ -5,9 +5,9 @@ provider whose profile changed is dropped too. The cached provider objects are s
 """
 from __future__ import annotations
 
-from typing import Any
 
 from core.clock import Clock
+from gateway.control_messages import ControlMessage, ProviderChanged, Revoke
 from storage.models import AccessToken, Provider
 
 
@@ -41,8 +41,8 @@ class TokenCache:
         for key in [k for k, (p, _, _) in self._entries.items() if p.id == provider_id]:
             del self._entries[key]
 
-    async def on_control(self, message: dict[str, Any]) -> None:
-        if message.get("type") == "revoke":
-            self.drop_token(str(message.get("token_hash")))
-        elif message.get("type") == "provider_changed":
-            self.drop_provider(str(message.get("provider_id")))
+    async def on_control(self, message: ControlMessage) -> None:
+        if isinstance(message, Revoke):
+            self.drop_token(message.token_hash)
+        elif isinstance(message, ProviderChanged):
+            self.drop_provider(message.provider_id)

@@ -7,10 +7,11 @@ from typing import Any, Awaitable, Callable
 import orjson
 from redis.asyncio import Redis
 
+from gateway.control_messages import ControlMessage, from_wire, to_wire
 from gateway.redis_listener import RedisListener
 
 log = logging.getLogger("messenger.gateway")
-Handler = Callable[[dict[str, Any]], Awaitable[None]]
+Handler = Callable[[ControlMessage], Awaitable[None]]
 
 
 class LocalControl:
@@ -22,7 +23,7 @@ class LocalControl:
     def on_message(self, handler: Handler) -> None:
         self._handlers.append(handler)
 
-    async def publish(self, message: dict[str, Any]) -> None:
+    async def publish(self, message: ControlMessage) -> None:
         for handler in self._handlers:
             await handler(message)
 
@@ -42,19 +43,22 @@ class RedisControl(LocalControl):
         self._channel = channel
         self._listener = RedisListener(redis, "gateway-control", lambda ps: ps.subscribe(channel), self._receive)
 
-    async def publish(self, message: dict[str, Any]) -> None:
-        await self._redis.publish(self._channel, orjson.dumps(message))
+    async def publish(self, message: ControlMessage) -> None:
+        await self._redis.publish(self._channel, orjson.dumps(to_wire(message)))
 
     async def _receive(self, raw: dict[str, Any]) -> None:
         try:
-            message = orjson.loads(raw["data"])
+            message = from_wire(orjson.loads(raw["data"]))
         except orjson.JSONDecodeError:
+            return
+        if message is None:
+            log.warning("dropped a control message that does not decode: %.200r", raw.get("data"))
             return
         for handler in self._handlers:
             try:
                 await handler(message)
             except Exception:
-                log.exception("control message %s failed", message.get("type"))
+                log.exception("control message %s failed", type(message).__name__)
 
     async def start(self) -> None:
         await self._listener.start()

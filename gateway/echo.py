@@ -19,6 +19,7 @@ from core.config import GatewayLimits
 from core.services import Services
 from gateway import channels
 from gateway.authorizer import ChannelAuthorizer
+from gateway.control_messages import ControlMessage, Evict, Revoke
 from gateway.registry import ChannelRegistry, Member
 from storage.models import Provider
 from storage.tokens import hash_token
@@ -346,17 +347,15 @@ class EchoGateway:
                             skip_sid=conn.sid)
 
     # -- instructions from any node ------------------------------------------------------------------
-    async def on_control(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "revoke":
-            token_hash = message.get("token_hash")
+    async def on_control(self, message: ControlMessage) -> None:
+        if isinstance(message, Revoke):
             for conn in list(self.conns.values()):
-                if conn.token_hash == token_hash or token_hash in conn.tokens:
+                if conn.token_hash == message.token_hash or message.token_hash in conn.tokens:
                     await self.sio.disconnect(conn.sid)
-        elif kind == "evict":
-            await self._evict(str(message.get("channel")), message.get("provider_id"))
+        elif isinstance(message, Evict):
+            await self._evict(message.channel, message.provider_id)
 
-    async def _evict(self, channel: str, provider_id: Any) -> None:
+    async def _evict(self, channel: str, provider_id: str | None) -> None:
         """Access to `channel` is gone for `provider_id` (None: for everyone): every socket of theirs in it leaves,
         however it authenticated (its connection's token or one in the subscribe payload), and is told so
         with `subscription_error (channel, 403)`."""
