@@ -13,6 +13,7 @@ from typing import Awaitable, Callable
 import orjson
 from redis.asyncio import Redis
 
+from core import node_liveness
 from core.clock import Clock, SystemClock
 from core.tasks import PeriodicTask
 from gateway.registry import Member, user_key
@@ -73,10 +74,6 @@ class RedisRegistry:
     def _node_rooms(self, node: str) -> str:
         return f"{self.prefix}node:{node}:rooms"
 
-    @property
-    def _nodes(self) -> str:
-        return f"{self.prefix}nodes"
-
     # -- presence members ----------------------------------------------------------------------------
     async def join_presence(self, channel: str, sid: str, member: Member) -> bool:
         key = user_key(member.user_id)
@@ -117,10 +114,10 @@ class RedisRegistry:
             await self.redis.hdel(key, channel)
 
     async def room_counts(self, prefix: str = "") -> dict[str, int]:
-        nodes = await self.redis.zrange(self._nodes, 0, -1)
+        nodes = await node_liveness.live(self.redis, self.prefix)
         pipe = self.redis.pipeline(transaction=False)
         for node in nodes:
-            pipe.hgetall(self._node_rooms(node.decode() if isinstance(node, bytes) else str(node)))
+            pipe.hgetall(self._node_rooms(node))
         totals: dict[str, int] = {}
         for rooms in await pipe.execute():
             for name, count in rooms.items():
@@ -133,7 +130,7 @@ class RedisRegistry:
         await self.redis.hincrby(self._node_conns, self.node_id, delta)
 
     async def connection_count(self) -> int:
-        nodes = {n.decode() if isinstance(n, bytes) else n for n in await self.redis.zrange(self._nodes, 0, -1)}
+        nodes = await node_liveness.live(self.redis, self.prefix)
         counts = await self.redis.hgetall(self._node_conns)
         return sum(int(c) for n, c in counts.items() if (n.decode() if isinstance(n, bytes) else n) in nodes)
 
@@ -145,10 +142,9 @@ class RedisRegistry:
     async def beat(self) -> None:
         """Say this node is alive, then reap nodes that stopped saying so."""
         now = self.clock.time()
-        await self.redis.zadd(self._nodes, {self.node_id: now + self.timeout_seconds})
-        for raw in await self.redis.zrangebyscore(self._nodes, "-inf", now):
-            node = raw.decode() if isinstance(raw, bytes) else str(raw)
-            if node != self.node_id and await self.redis.zrem(self._nodes, node) == 1:
+        await node_liveness.beat(self.redis, self.prefix, self.node_id, now + self.timeout_seconds)
+        for node in await node_liveness.expired(self.redis, self.prefix, now):
+            if node != self.node_id and await node_liveness.claim_gone(self.redis, self.prefix, node):
                 await self.reap(node)
 
     async def reap(self, node: str) -> int:
@@ -178,7 +174,7 @@ class RedisRegistry:
     async def stop(self) -> None:
         await self._task.stop()
         try:
-            await self.redis.zrem(self._nodes, self.node_id)
+            await node_liveness.claim_gone(self.redis, self.prefix, self.node_id)
             await self.reap(self.node_id)
         except Exception:
             log.exception("could not remove this node's presence members at shutdown")

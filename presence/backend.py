@@ -21,6 +21,10 @@ class PresenceBackend(Protocol):
 
     async def statuses(self, pids: Iterable[str], now: float) -> dict[str, int]: ...
 
+    async def node_gone(self, node: str, grace: float, now: float) -> list[StatusChange]:
+        """Another node died: its sockets stop counting (a backend shared between nodes; others have none)."""
+        ...
+
 
 class MemoryPresenceBackend:
     """Facts in a dict; due times in a heap holding at most one entry per user (no per-user timers)."""
@@ -98,6 +102,9 @@ class MemoryPresenceBackend:
             state = self._users.get(pid)
             result[pid] = state.evaluate(now) if state is not None else OFFLINE
         return result
+
+    async def node_gone(self, node: str, grace: float, now: float) -> list[StatusChange]:
+        return []  # one node: there are no others whose sockets could count
 
     def tracked_users(self) -> int:
         return len(self._users)

@@ -99,10 +99,9 @@ class PresenceEngine:
 
     async def node_gone(self, node: str) -> None:
         """Another node died: its sockets stop counting (only backends shared between nodes know nodes)."""
-        gone = getattr(self.backend, "node_gone", None)
-        if gone is None or not self.enabled:
+        if not self.enabled:
             return
-        for change in await gone(node, self.grace_seconds, self.clock.time()):
+        for change in await self.backend.node_gone(node, self.grace_seconds, self.clock.time()):
             await self._emit(change)
 
     async def sweep(self) -> int:

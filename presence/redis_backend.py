@@ -11,6 +11,7 @@ from typing import Iterable
 
 from redis.asyncio import Redis
 
+from core import node_liveness
 from presence.state import StatusChange, UserPresence
 
 MUTATE = """
@@ -86,7 +87,7 @@ class RedisPresenceBackend:
 
     def _keys(self, pid: str, node: str) -> list[str]:
         p = self.prefix
-        return [f"{p}ps:u:{pid}", f"{p}ps:s:{pid}", f"{p}ps:due", f"{p}nodes", f"{p}ps:n:{node}"]
+        return [f"{p}ps:u:{pid}", f"{p}ps:s:{pid}", f"{p}ps:due", node_liveness.nodes_key(p), f"{p}ps:n:{node}"]
 
     async def _run(
         self, pid: str, now: float, op: str, alias: str = "", setting: int = 1, a1: object = "", a2: object = "",
@@ -139,7 +140,7 @@ class RedisPresenceBackend:
         ids = list(pids)
         if not ids:
             return {}
-        live = {_s(n) for n in await self.redis.zrangebyscore(f"{self.prefix}nodes", now, "+inf")}
+        live = await node_liveness.live(self.redis, self.prefix, now)
         pipe = self.redis.pipeline(transaction=False)
         for pid in ids:
             pipe.hmget(f"{self.prefix}ps:u:{pid}", "setting", "hb", "hbx", "gx")
