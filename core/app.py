@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import AsyncIterator
 
+import socketio
 from aiohttp import web
+from redis.asyncio import Redis
 from aiohttp.typedefs import Middleware
 
 from core.clock import Clock, SystemClock
@@ -22,8 +25,10 @@ from domain.options import ProviderOptions
 from domain.providers import ProviderRegistry
 from domain.send_order import ThreadPushOrder
 from domain.settings_cache import SettingsCache
-from gateway.server import Gateway, build_gateway, close_every_socket
-from presence.backend import MemoryPresenceBackend
+from gateway.server import (Gateway, build_gateway, close_every_socket, event_bus, node_control, redis_client,
+                            socket_server)
+from presence.backend import MemoryPresenceBackend, PresenceBackend
+from presence.redis_backend import RedisPresenceBackend
 from domain.status_events import StatusBroadcaster
 from presence.engine import PresenceEngine
 from presence.last_active import LastActiveWriter
@@ -43,17 +48,32 @@ STATUS_BROADCASTER = web.AppKey("status_broadcaster", StatusBroadcaster)
 CALL_CHECKER = web.AppKey("call_checker", PeriodicTask)
 
 
-def build_services(config: Config, clock: Clock) -> Services:
+@dataclass
+class Node:
+    """What one node is built from: its services, and the Socket.IO server and Redis client they run on."""
+    svc: Services
+    sio: socketio.AsyncServer
+    redis: Redis | None
+
+
+def build_node(config: Config, clock: Clock) -> Node:
+    """Every backend chosen here, from the config (memory on one node, Redis across several); Services built whole."""
+    node_id = uuid.uuid4().hex[:12]
+    redis = redis_client(config)
+    sio = socket_server(config)
+    control = node_control(config, redis)
+    backend: PresenceBackend = MemoryPresenceBackend() if redis is None else \
+        RedisPresenceBackend(redis, node_id, prefix=config.gateway.redis_prefix)
     providers = ProviderRegistry(config.messenger)
     presence = PresenceEngine(
-        MemoryPresenceBackend(),
+        backend,
         clock,
         lifetime_minutes=config.messenger.online_status.lifetime_minutes,
         enabled=config.messenger.online_status.enabled,
         offline_grace_seconds=config.presence.offline_grace_seconds,
         sweep_interval_seconds=config.presence.sweep_interval_seconds,
     )
-    return Services(
+    svc = Services(
         config=config,
         clock=clock,
         db=Database(config.resolved_database_url, schema=config.database_schema,
@@ -72,16 +92,26 @@ def build_services(config: Config, clock: Clock) -> Services:
         resources=Resources(config.messenger.api_prefix, config.messenger.web_prefix),
         options=ProviderOptions(providers, presence),
         settings=SettingsCache(providers, clock, config.security.token_cache_seconds),
-        counters=CountersCache(clock),
+        # alone, the local drop is all there is; in a cluster the other nodes drop theirs on an instruction
+        counters=CountersCache(clock, control=control if redis is not None else None),
         audiences=ThreadAudienceCache(),
-        lifecycle=Lifecycle(node_id=uuid.uuid4().hex[:12]),
+        lifecycle=Lifecycle(node_id=node_id),
         metrics=Metrics(),
         push_order=ThreadPushOrder(),
+        bus=event_bus(config, sio),
+        control=control,
     )
+    return Node(svc, sio, redis)
+
+
+def build_services(config: Config, clock: Clock) -> Services:
+    """The services alone (the CLI's commands use the database through them)."""
+    return build_node(config, clock).svc
 
 
 def create_app(config: Config, clock: Clock | None = None) -> web.Application:
-    svc = build_services(config, clock or SystemClock())
+    node = build_node(config, clock or SystemClock())
+    svc = node.svc
     middlewares: list[Middleware] = [errors_middleware(svc), auth_middleware]
     if config.server.trusted_proxies:  # first, so that everything after it sees the client's address and URL
         middlewares.insert(0, ForwardedHeaders(config.server.trusted_proxies).middleware)
@@ -90,17 +120,12 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     app[LAST_ACTIVE_WRITER] = LastActiveWriter(svc.presence, svc.db, config.presence.last_active_flush_seconds)
     setup_routes(app, config.messenger.api_prefix)
     app.cleanup_ctx.append(_storage_lifecycle)
-    gateway = build_gateway(app, config, svc)
+    gateway = build_gateway(app, config, svc, node.sio, node.redis)
     broadcaster = StatusBroadcaster(svc.db, svc.bus, svc.presence)
     app[STATUS_BROADCASTER] = broadcaster
     svc.presence.on_change(broadcaster)
-    if gateway.redis is not None:
-        from presence.redis_backend import RedisPresenceBackend
-
-        backend = RedisPresenceBackend(gateway.redis, gateway.node_id, prefix=config.gateway.redis_prefix)
-        svc.presence.backend = backend
-        if gateway.redis_registry is not None:
-            gateway.redis_registry.on_node_gone.append(svc.presence.node_gone)
+    if gateway.redis_registry is not None:
+        gateway.redis_registry.on_node_gone.append(svc.presence.node_gone)
     app.cleanup_ctx.append(_presence_lifecycle)  # stops before the gateway closes Redis
     calling = config.messenger.calling
     checker = CallActivityChecker(svc, calling, gateway.redis, f"{config.gateway.redis_prefix}calls:checker")

@@ -1,7 +1,7 @@
 """The shared objects of one running node, stored on the aiohttp app under one typed key."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -50,9 +50,8 @@ class Services:
     lifecycle: Lifecycle
     metrics: Metrics
     push_order: ThreadPushOrder  # a thread's commits pushed in order
-    # set by the gateway when the app is built (the CLI runs without them)
-    bus: EventBus = field(init=False)
-    control: LocalControl = field(init=False)
+    bus: EventBus
+    control: LocalControl
 
 
 SERVICES = web.AppKey("services", Services)

@@ -19,13 +19,14 @@ from storage.counters import Counters, counters
 
 
 class CountersCache:
-    def __init__(self, clock: Clock, ttl_seconds: float = 600.0, max_entries: int = 200_000) -> None:
+    def __init__(self, clock: Clock, ttl_seconds: float = 600.0, max_entries: int = 200_000,
+                 control: LocalControl | None = None) -> None:
         self._clock = clock
         self.ttl = ttl_seconds
         self._max = max_entries
         self._entries: dict[str, tuple[Counters, float]] = {}
         self._epoch = 0  # bumped by every drop
-        self.control: LocalControl | None = None
+        self.control = control
 
     async def get(self, session: AsyncSession, provider_id: str, friendable: bool) -> Counters:
         entry = self._entries.get(provider_id)

@@ -44,19 +44,24 @@ class Gateway:
 GATEWAY = web.AppKey("gateway", Gateway)
 
 
-def build_gateway(app: web.Application, config: Config, svc: Services) -> Gateway:
-    g = config.gateway
-    node_id = svc.lifecycle.node_id
+def redis_client(config: Config) -> Redis | None:
+    """The node's Redis client (none on the embedded default); it connects on first use."""
+    if not config.redis_url:
+        return None
     # redis-py raises "Too many connections" once 100 commands are in flight; a blocking pool makes a burst of
     # socket connects wait for a free connection instead.
-    redis = Redis(connection_pool=BlockingConnectionPool.from_url(config.redis_url, max_connections=128, timeout=20)) \
-        if config.redis_url else None
+    return Redis(connection_pool=BlockingConnectionPool.from_url(config.redis_url, max_connections=128, timeout=20))
+
+
+def socket_server(config: Config) -> socketio.AsyncServer:
+    """The Socket.IO server, its fan-out across nodes on Redis when one is configured (not attached to an app yet)."""
+    g = config.gateway
     manager = (
         EchoRedisManager(config.redis_url, channel=f"{g.redis_prefix}socketio",
                          redis_options={"max_connections": 1024})
         if config.redis_url else socketio.AsyncManager()
     )
-    sio = socketio.AsyncServer(
+    return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=config.cors_origins,
@@ -67,10 +72,26 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
         logger=False,
         engineio_logger=False,
     )
+
+
+def event_bus(config: Config, sio: socketio.AsyncServer) -> EventBus:
+    return EventBus(sio, config.gateway.limits.max_queued_kb * 1024)
+
+
+def node_control(config: Config, redis: Redis | None) -> LocalControl:
+    """Instructions for every node: over Redis pub/sub in a cluster, carried out in place on one node."""
+    return RedisControl(redis, channel=f"{config.gateway.redis_prefix}control") if redis is not None else LocalControl()
+
+
+def build_gateway(app: web.Application, config: Config, svc: Services, sio: socketio.AsyncServer,
+                  redis: Redis | None) -> Gateway:
+    """The socket side on the node's services (whose bus and control were built on `sio` and `redis`)."""
+    g = config.gateway
+    node_id = svc.lifecycle.node_id
     sio.attach(app, socketio_path="socket.io")
     if not g.websocket_compression:
         use_uncompressed_websockets(sio)
-    bus = EventBus(sio, g.limits.max_queued_kb * 1024)
+    bus, control = svc.bus, svc.control
     authorizer = ChannelAuthorizer(svc, g)
     registry: ChannelRegistry
     redis_registry = None
@@ -80,10 +101,8 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
             prefix=g.redis_prefix, clock=svc.clock,
         )
         registry = redis_registry
-        control: LocalControl = RedisControl(redis, channel=f"{g.redis_prefix}control")
     else:
         registry = MemoryRegistry()
-        control = LocalControl()
     echo = EchoGateway(sio, svc, registry, authorizer, g.limits)
     if redis_registry is not None:
         redis_registry.on_member_left = echo.member_left_elsewhere
@@ -96,9 +115,6 @@ def build_gateway(app: web.Application, config: Config, svc: Services) -> Gatewa
     gateway = Gateway(sio, bus, echo, registry, control, authorizer, node_id, redis, redis_registry, subscriber)
     BroadcastApi(g, bus, registry).routes(app)
     app[GATEWAY] = gateway
-    svc.bus = bus
-    svc.control = control
-    svc.counters.control = control if redis is not None else None  # alone, the local drop is all there is
     app.cleanup_ctx.append(_lifecycle)
     app.on_shutdown.append(_disconnect_everyone)
     return gateway
