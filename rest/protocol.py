@@ -26,12 +26,13 @@ class JsonErrorsRequestHandler(RequestHandler):
             raise ConnectionError("Response is sent already, cannot send another response with the error message")
         if status >= 500:
             log.exception("error handling a request from %s", request.remote, exc_info=exc)
+            text = "Server Error."
         else:  # malformed requests are the client's problem (scanners, TLS on the plain port): one line, no traceback
             log.info("unparsable request from %s: %d %s", request.remote, status, message or exc)
-        if status >= 500:
-            text = "Server Error."
-        else:
-            phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Bad Request"
+            try:
+                phrase = HTTPStatus(status).phrase
+            except ValueError:
+                phrase = "Bad Request"
             text = f"{phrase}: the request could not be parsed ({message})." if message else f"{phrase}."
         response = web.Response(status=status, body=orjson.dumps({"message": text}), content_type="application/json")
         response.force_close()
