@@ -30,6 +30,11 @@ def _error(status: int, message: str) -> web.Response:
     return json_response({"error": message, "message": message}, status=status)
 
 
+def _unpublished(message: str) -> web.Response:
+    """503 with Retry-After: the publishing app (Laravel's broadcaster, a queue worker) can try again."""
+    return json_response({"error": message, "message": message}, status=503, headers={"Retry-After": "2"})
+
+
 # Names socket.io 4 keeps for itself (its RESERVED_EVENTS): an event by one of them breaks every client on the channel.
 RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting", "newListener",
                              "removeListener"})
@@ -127,7 +132,9 @@ class BroadcastApi:
         parsed = self._parse_event(self._json(body))
         if isinstance(parsed, str):
             return _error(400, parsed)
-        await self._bus.publish(*parsed[:3], except_socket=parsed[3])
+        if not await self._bus.publish(*parsed[:3], except_socket=parsed[3], all_or_nothing=True):
+            return _unpublished("The event could not be published (the cluster's Redis is unavailable); "
+                                "nobody received it. Retry.")
         return json_response({"message": "ok"})
 
     async def batch_events(self, request: web.Request) -> web.Response:
@@ -144,8 +151,10 @@ class BroadcastApi:
             if isinstance(item, str):
                 return _error(400, f"batch[{i}]: {item}")
             events.append(item)
-        for targets, name, payload, socket_id in events:
-            await self._bus.publish(targets, name, payload, except_socket=socket_id)
+        for n, (targets, name, payload, socket_id) in enumerate(events):
+            if not await self._bus.publish(targets, name, payload, except_socket=socket_id, all_or_nothing=True):
+                return _unpublished(f"batch[{n}] could not be published (the cluster's Redis is unavailable); "
+                                    f"the {n} before it were. Retry from batch[{n}].")
         return json_response({"batch": [{} for _ in events]})
 
     # -- introspection -------------------------------------------------------------------------------

@@ -50,17 +50,26 @@ class EventBus:
             self._cluster.on_lag = observe
 
     async def publish(
-        self, channels: Iterable[str], event: str, data: Any, except_socket: str | None = None
-    ) -> None:
+        self, channels: Iterable[str], event: str, data: Any, except_socket: str | None = None,
+        all_or_nothing: bool = False,
+    ) -> bool:
+        """Deliver to this node's sockets and send to the other nodes; False when the other nodes could not be
+        reached. `all_or_nothing`: then nobody gets it, not even this node's sockets, so the publisher may simply
+        retry (the broadcast API); otherwise local sockets get it at once whatever Redis does."""
         unique = list(dict.fromkeys(channels))
         if not unique:
-            return
+            return True
         payload = encode(data)
         self.published += 1
-        self.delivery.deliver(event, unique, payload, except_socket or None)
-        if self._cluster is not None and not await self._cluster.publish_batch(event, unique, payload,
-                                                                              except_socket or None):
+        skip = except_socket or None
+        if not all_or_nothing:
+            self.delivery.deliver(event, unique, payload, skip)
+        if self._cluster is not None and not await self._cluster.publish_batch(event, unique, payload, skip):
             self.publish_failures += 1
+            return False
+        if all_or_nothing:
+            self.delivery.deliver(event, unique, payload, skip)
+        return True
 
     async def publish_to_providers(self, providers: Iterable[tuple[str, str]], event: str, data: Any) -> None:
         """Publish to the private channels of these (alias, id) providers."""

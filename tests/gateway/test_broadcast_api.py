@@ -1,6 +1,7 @@
 """The laravel-echo-server compatible HTTP API: every route, keys, signatures, malformed bodies, limits."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -140,3 +141,45 @@ async def test_status_channels_and_users(api, svc, sockets, subscribed):
     assert not_presence.body["error"] == "User list is only possible for Presence Channels"
     await b.close()
     await subscribed(presence, 2)
+
+
+async def test_an_event_that_cannot_reach_the_cluster_is_a_503_and_reaches_nobody(make_server, tmp_path):
+    import uuid
+
+    import aiohttp
+
+    from tests.gateway.conftest import BROADCAST_CLIENTS
+    from tests.support.http import Api
+    from tests.support.redis_server import own_redis
+    from tests.support.sockets import connect
+
+    with own_redis(tmp_path) as redis:
+        server = await make_server(redis_url=redis.url, gateway={"clients": BROADCAST_CLIENTS,
+                                                                 "redis_prefix": f"t{uuid.uuid4().hex[:8]}:"})
+        async with aiohttp.ClientSession() as http:
+            api = Api(str(server.make_url("/")), http)
+            listener = await connect(str(server.make_url("/")))
+            await listener.subscribe("orders")
+            await asyncio.sleep(0.3)
+            event = {"name": "Shipped", "data": {"id": 1}, "channel": "orders"}
+            assert (await api.post("/apps/app1/events", headers=KEY, json=event)).status == 200
+            await listener.wait_for("Shipped", "orders")
+
+            redis.kill()
+            refused = await api.post("/apps/app1/events", headers=KEY, json={**event, "data": {"id": 2}})
+            assert refused.status == 503 and refused.headers["Retry-After"] == "2", refused
+            assert "nobody received it. Retry." in refused.body["message"]
+            batch = await api.post("/apps/app1/batch_events", headers=KEY, json={"batch": [{**event, "data": {"id": 3}}]})
+            assert batch.status == 503 and batch.body["message"].startswith("batch[0] could not be published")
+            await asyncio.sleep(0.3)
+            assert [e[1]["id"] for e in listener.received("Shipped", "orders")] == [1]  # not even this node's socket
+
+            redis.start()  # back (empty): the retry goes through and is delivered once
+            for _ in range(50):
+                retried = await api.post("/apps/app1/events", headers=KEY, json={**event, "data": {"id": 2}})
+                if retried.status == 200:
+                    break
+                await asyncio.sleep(0.1)
+            assert retried.status == 200, retried
+            await listener.wait_for("Shipped", "orders", count=2)
+            assert [e[1]["id"] for e in listener.received("Shipped", "orders")] == [1, 2]
