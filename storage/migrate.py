@@ -21,9 +21,16 @@ def alembic_config(connection: Any = None) -> AlembicConfig:
     return cfg
 
 
+# any constant of our own: PostgreSQL advisory locks are one namespace per database
+MIGRATION_LOCK = 7_244_093_511
+
+
 async def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema up to `revision`, creating it on an empty database."""
+    """Bring the schema up to `revision`, creating it on an empty database. On PostgreSQL the nodes of a cluster that
+    start together take turns (a transaction-level advisory lock): the first migrates, the others find it done."""
     async with db.engine.begin() as conn:
+        if not db.is_sqlite:
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         if db.schema and not db.is_sqlite:
             await conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"')
         await conn.run_sync(lambda sync_conn: command.upgrade(alembic_config(sync_conn), revision))

@@ -39,3 +39,22 @@ async def test_0005_retires_duplicate_participant_rows_and_then_refuses_them(dat
                 await session.commit()
     finally:
         await db.dispose()
+
+
+async def test_nodes_starting_together_on_an_empty_schema_all_come_up(database):
+    """Several nodes migrating one empty PostgreSQL schema at once."""
+    import asyncio
+
+    if database["database_url"].startswith("sqlite"):
+        pytest.skip("a SQLite file belongs to one node: several nodes share PostgreSQL")
+
+    from storage.migrate import current_revision, head_revision
+
+    dbs = [Database(database["database_url"], schema=database.get("database_schema")) for _ in range(4)]
+    try:
+        results = await asyncio.gather(*(upgrade(db) for db in dbs), return_exceptions=True)
+        assert [r for r in results if isinstance(r, BaseException)] == []
+        assert await current_revision(dbs[0]) == head_revision()
+    finally:
+        for db in dbs:
+            await db.dispose()
