@@ -93,9 +93,10 @@ class ThreadActions:
             await session.rollback()
             raise forbidden(f"You already have an existing conversation with {name}") from None
         first = new_message(self.svc, thread, me, content.type, content.body)
-        # my own first message leaves the thread read for me: `unread` false and `unread_count` 0 agree
-        thread.updated_at = first.created_at
-        me_row = self.new_participant(thread.id, me, now, last_read=first.created_at)
+        # the first message is the thread's creation (one time for both, so the thread row is written once), and
+        # my own message leaves the thread read for me: `unread` false and `unread_count` 0 agree
+        first.created_at = first.updated_at = now
+        me_row = self.new_participant(thread.id, me, now, last_read=now)
         session.add_all([me_row, self.new_participant(thread.id, recipient, now, pending=pending)])
         session.add(first)
         await session.commit()

@@ -30,7 +30,7 @@ def make_config(storage: Path, **overrides: Any) -> Config:
     return load_config(env={}, overrides=deep_merge(base, overrides))
 
 
-async def _drop_schema(url: str, schema: str) -> None:
+async def drop_schema(url: str, schema: str) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
@@ -49,7 +49,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path):
     url = require_postgres()
     schema = f"t_{uuid.uuid4().hex[:16]}"
     yield {"database_url": url, "database_schema": schema}
-    asyncio.run(_drop_schema(url, schema))
+    asyncio.run(drop_schema(url, schema))
 
 
 @pytest.fixture

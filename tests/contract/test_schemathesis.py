@@ -3,10 +3,8 @@ PostgreSQL: generated valid and invalid requests (authenticated, pointed at real
 response conforms to the document (status, content type, headers, body schema; 4xx for invalid input)."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -15,7 +13,6 @@ from typing import Iterator
 import pytest
 import requests
 import schemathesis
-import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
@@ -23,7 +20,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from rest.openapi import openapi_document
 from tests.contract.world import World, build_world
-from tests.support.nodes import FAST_SECURITY, ROOT, free_port
+from tests.conftest import drop_schema
+from tests.support.nodes import free_port, spawn_node
 from tests.support.services import require_postgres
 
 BROADCAST_KEY = "contract-key"
@@ -33,20 +31,13 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 @contextlib.contextmanager
 def server_process(config: dict, workdir: Path) -> Iterator[str]:
     port = free_port()
-    path = workdir / "contract.yaml"
-    path.write_text(yaml.safe_dump({
-        "security": FAST_SECURITY, "storage_dir": str(workdir / "storage"),
+    proc, log_path = spawn_node({
         "limits": {"register_per_minute": 100_000, "messages_per_minute": 100_000, "search_per_minute": 100_000,
                    "login_per_minute": 100_000, "login_per_address_per_minute": 100_000},
         "logging": {"access_log": False},
         "gateway": {"clients": [{"app_id": "app", "key": BROADCAST_KEY, "secret": "contract-secret"}]},
         **config,
-    }))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}
-    log_path = workdir / "contract.log"
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen([sys.executable, "run.py", "--config", str(path), "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=subprocess.DEVNULL, stderr=log)
+    }, workdir, port)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -65,21 +56,6 @@ def server_process(config: dict, workdir: Path) -> Iterator[str]:
         assert "Traceback" not in log_text, log_text[-5000:]
 
 
-def _drop_schema(url: str, name: str) -> None:
-    import asyncio
-
-    import asyncpg
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-        try:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def node(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp(f"contract-{request.param}")
@@ -93,7 +69,7 @@ def node(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         with server_process({"database_url": url, "database_schema": name}, workdir) as base:
             yield base
     finally:
-        _drop_schema(url, name)
+        asyncio.run(drop_schema(url, name))
 
 
 @pytest.fixture

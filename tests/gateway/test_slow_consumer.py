@@ -6,19 +6,15 @@ import asyncio
 import pytest
 
 from bench.raw_socket import never_reading_socket
+from tests.gateway.conftest import BROADCAST_CLIENTS
 from tests.support.sockets import connect
 
 KEY = {"Authorization": "Bearer key-one"}
 
 
 @pytest.fixture
-def database(sqlite_database):
-    return sqlite_database
-
-
-@pytest.fixture
-def config_overrides():
-    return {"gateway": {"clients": [{"app_id": "app1", "key": "key-one"}], "limits": {"max_queued_kb": 256}}}
+def config_overrides():  # the gateway conftest's broadcast clients, and a small bound so the test stays quick
+    return {"gateway": {"clients": BROADCAST_CLIENTS, "limits": {"max_queued_kb": 256}}}
 
 
 async def test_a_socket_that_never_reads_is_closed_and_the_others_keep_receiving(api, svc, server):

@@ -27,20 +27,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.asynccontextmanager
-async def node_process(
-    config: dict[str, Any], workdir: Path, port: int | None = None, env: dict[str, str] | None = None,
-) -> AsyncIterator[tuple[str, subprocess.Popen, Api]]:
-    port = port or free_port()
+def spawn_node(config: dict[str, Any], workdir: Path, port: int,
+               env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path]:
+    """`python run.py` on `port` with fast password hashing, high limits and `config` on top; its log in a file."""
     path = workdir / f"node-{port}.yaml"
     path.write_text(yaml.safe_dump({"security": FAST_SECURITY, "storage_dir": str(workdir / f"node-{port}"),
                                     "limits": {"register_per_minute": 100_000, "messages_per_minute": 100_000},
                                     **config}))
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}, **(env or {})}
     log_path = workdir / f"node-{port}.log"  # a file, not a pipe: a full pipe would block the node's logging
-    log_file = log_path.open("ab")
-    proc = subprocess.Popen([sys.executable, "run.py", "--config", str(path), "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log_file)
+    with log_path.open("ab") as log_file:
+        proc = subprocess.Popen([sys.executable, "run.py", "--config", str(path), "--port", str(port)], cwd=ROOT,
+                                env=env, stdout=subprocess.DEVNULL, stderr=log_file)
+    return proc, log_path
+
+
+@contextlib.asynccontextmanager
+async def node_process(
+    config: dict[str, Any], workdir: Path, port: int | None = None, env: dict[str, str] | None = None,
+) -> AsyncIterator[tuple[str, subprocess.Popen, Api]]:
+    port = port or free_port()
+    proc, log_path = spawn_node(config, workdir, port, env)
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:
@@ -63,4 +70,3 @@ async def node_process(
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        log_file.close()
