@@ -126,6 +126,9 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     svc.presence.on_change(broadcaster)
     if gateway.redis_registry is not None:
         gateway.redis_registry.on_node_gone.append(svc.presence.node_gone)
+        echo = gateway.echo
+        gateway.redis_registry.on_rejoined.append(echo.rejoin)
+        gateway.redis_registry.on_rejoined.append(lambda: svc.presence.resync(echo.sockets_by_provider()))
     app.cleanup_ctx.append(_presence_lifecycle)  # stops before the gateway closes Redis
     calling = config.messenger.calling
     checker = CallActivityChecker(svc, calling, gateway.redis, f"{config.gateway.redis_prefix}calls:checker")
@@ -163,6 +166,15 @@ def register_node_metrics(svc: Services, gateway: Gateway) -> None:
     m.counter("messenger_deliveries", "Events written or queued to this node's sockets", lambda: bus.delivered)
     m.counter("messenger_bus_publish_failures", "Publishes the Redis bus could not send to the other nodes",
               lambda: bus.publish_failures)
+    outboxes = {name: box for name, box in (("events", bus.outbox), ("control", gateway.control.outbox))
+                if box is not None}
+    if outboxes:
+        m.gauge("messenger_outbox_held", "Sends held for the other nodes while Redis is away, by outbox",
+                lambda: {(name,): float(len(box)) for name, box in outboxes.items()}, labels=("outbox",))
+        m.counter("messenger_outbox_sent_late", "Held sends delivered to the other nodes once Redis was back",
+                  lambda: {(name,): float(box.sent_late) for name, box in outboxes.items()}, labels=("outbox",))
+        m.counter("messenger_outbox_dropped", "Held sends dropped: the outbox was full, or a send failed for good",
+                  lambda: {(name,): float(box.dropped) for name, box in outboxes.items()}, labels=("outbox",))
     m.counter("messenger_slow_sockets_closed", "Sockets closed because they did not read what they were sent",
               lambda: bus.delivery.evicted)
     m.counter("messenger_heartbeats", "Heartbeats received", lambda: svc.presence.heartbeats)

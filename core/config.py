@@ -208,6 +208,8 @@ class GatewayConfig:
     redis_prefix: str = "mg:"
     node_heartbeat_seconds: float = 5.0
     node_timeout_seconds: float = 15.0
+    # With Redis: events (and node instructions) held for the other nodes while Redis is away; past it the oldest go
+    outbox_size: int = 10_000
     websocket_compression: bool = False
     limits: GatewayLimits = field(default_factory=GatewayLimits)
 
@@ -503,6 +505,8 @@ def _check_semantics(config: Config) -> None:
     app_ids = [c.app_id for c in config.gateway.clients]
     if len(set(app_ids)) != len(app_ids):
         raise ConfigError("gateway.clients has the same app_id twice")
+    if config.gateway.outbox_size < 1:
+        raise ConfigError("gateway.outbox_size must be at least 1")
     if config.gateway.node_timeout_seconds <= config.gateway.node_heartbeat_seconds:
         raise ConfigError("gateway.node_timeout_seconds must be longer than gateway.node_heartbeat_seconds")
     if config.logging.format not in ("text", "json"):

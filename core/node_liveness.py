@@ -17,8 +17,15 @@ def _text(raw: Any) -> str:
     return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
-async def beat(redis: Redis, prefix: str, node_id: str, expires_at: float) -> None:
-    await redis.zadd(nodes_key(prefix), {node_id: expires_at})
+async def beat(redis: Redis, prefix: str, node_id: str, expires_at: float) -> bool:
+    """Say the node is alive until `expires_at`; True when the set did not hold it (first beat, or Redis lost it)."""
+    return bool(await redis.zadd(nodes_key(prefix), {node_id: expires_at}))
+
+
+async def any_expired(redis: Redis, prefix: str, now: float) -> bool:
+    """Whether some node's liveness ran out without it being reaped yet (a dead node, or every node just after an
+    outage of Redis, until each beats again)."""
+    return bool(await redis.zcount(nodes_key(prefix), "-inf", now))
 
 
 async def expired(redis: Redis, prefix: str, now: float) -> list[str]:

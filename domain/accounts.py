@@ -139,6 +139,13 @@ class Accounts:
             return None
         return found
 
+    async def revoked_among(self, session: AsyncSession, token_hashes: set[str]) -> set[str]:
+        """The tokens of this set that no longer exist (revoked while a node could not be told), forgotten here."""
+        revoked = token_hashes - await store.existing_token_hashes(session, token_hashes)
+        for key in revoked:
+            self.token_cache.drop_token(key)
+        return revoked
+
     def seconds_left(self, token: AccessToken) -> float | None:
         """How long the token stays valid (None: until logout), so open sockets can be closed when it expires."""
         if self._token_lifetime is None:

@@ -40,6 +40,11 @@ class CountersCache:
             self._entries[provider_id] = (fresh, self._clock.monotonic() + self.ttl)
         return fresh
 
+    def clear(self) -> None:
+        """Forget everything (after an outage of Redis, when changes on other nodes may have been missed)."""
+        self._epoch += 1
+        self._entries.clear()
+
     def drop(self, provider_ids: Iterable[str]) -> None:
         self._epoch += 1
         for provider_id in provider_ids:

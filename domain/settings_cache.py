@@ -34,6 +34,10 @@ class SettingsCache:
             self._entries[provider.id] = (settings, self._clock.monotonic() + self.ttl)
         return settings
 
+    def clear(self) -> None:
+        """Forget everything (after an outage of Redis, when changes on other nodes may have been missed)."""
+        self._entries.clear()
+
     def drop(self, provider_id: str) -> None:
         self._entries.pop(provider_id, None)
 

@@ -37,6 +37,10 @@ class TokenCache:
     def drop_token(self, token_hash: str) -> None:
         self._entries.pop(token_hash, None)
 
+    def clear(self) -> None:
+        """Forget everything (after an outage of Redis, when revocations may have been missed)."""
+        self._entries.clear()
+
     def drop_provider(self, provider_id: str) -> None:
         for key in [k for k, (p, _, _) in self._entries.items() if p.id == provider_id]:
             del self._entries[key]

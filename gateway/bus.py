@@ -14,6 +14,7 @@ import socketio
 
 from gateway.channels import provider_channel
 from gateway.delivery import EchoRedisManager, LocalDelivery
+from gateway.outbox import Outbox
 
 
 def encode(data: Any) -> str:
@@ -25,13 +26,16 @@ def encode(data: Any) -> str:
 
 
 class EventBus:
-    def __init__(self, sio: socketio.AsyncServer, max_queued_bytes: int = 1024 * 1024) -> None:
+    def __init__(self, sio: socketio.AsyncServer, max_queued_bytes: int = 1024 * 1024, outbox_size: int = 10_000) -> None:
         self._sio = sio
         self.delivery = LocalDelivery(sio, max_queued_bytes)
         manager = sio.manager
         self._cluster = manager if isinstance(manager, EchoRedisManager) else None
+        # what the other nodes could not be sent while Redis was away, sent in order when it is back
+        self.outbox: Outbox[dict[str, Any]] | None = None
         if self._cluster is not None:
             self._cluster.delivery = self.delivery
+            self.outbox = Outbox("event bus", self._cluster.send, self._cluster.ping, capacity=outbox_size)
         # for /metrics: plain integers, one addition per publish
         self.published = 0
         self.publish_failures = 0
@@ -54,21 +58,37 @@ class EventBus:
         all_or_nothing: bool = False,
     ) -> bool:
         """Deliver to this node's sockets and send to the other nodes; False when the other nodes could not be
-        reached. `all_or_nothing`: then nobody gets it, not even this node's sockets, so the publisher may simply
-        retry (the broadcast API); otherwise local sockets get it at once whatever Redis does."""
+        reached now. Then the event waits in the outbox for Redis, unless `all_or_nothing`: then nobody gets it,
+        not even this node's sockets, so the publisher may simply retry (the broadcast API); otherwise local
+        sockets get it at once whatever Redis does."""
         unique = list(dict.fromkeys(channels))
         if not unique:
             return True
         payload = encode(data)
         self.published += 1
         skip = except_socket or None
-        if not all_or_nothing:
+        if self._cluster is None or self.outbox is None:
             self.delivery.deliver(event, unique, payload, skip)
-        if self._cluster is not None and not await self._cluster.publish_batch(event, unique, payload, skip):
+            return True
+        message = self._cluster.batch_message(event, unique, payload, skip)
+        if all_or_nothing:
+            if self.outbox.holding or not await self._try_send(message):
+                self.publish_failures += 1
+                return False
+            self.delivery.deliver(event, unique, payload, skip)
+            return True
+        self.delivery.deliver(event, unique, payload, skip)
+        if not await self.outbox.send(message):
             self.publish_failures += 1
             return False
-        if all_or_nothing:
-            self.delivery.deliver(event, unique, payload, skip)
+        return True
+
+    async def _try_send(self, message: dict[str, Any]) -> bool:
+        assert self._cluster is not None
+        try:
+            await self._cluster.send(message)
+        except ConnectionError:
+            return False
         return True
 
     async def publish_to_providers(self, providers: Iterable[tuple[str, str]], event: str, data: Any) -> None:

@@ -8,6 +8,7 @@ import orjson
 from redis.asyncio import Redis
 
 from gateway.control_messages import ControlMessage, from_wire, to_wire
+from gateway.outbox import Outbox
 from gateway.redis_listener import RedisListener
 
 log = logging.getLogger("messenger.gateway")
@@ -19,13 +20,20 @@ class LocalControl:
 
     def __init__(self) -> None:
         self._handlers: list[Handler] = []
+        self.outbox: Outbox[bytes] | None = None  # what waits for the other nodes (none on one node)
 
     def on_message(self, handler: Handler) -> None:
         self._handlers.append(handler)
 
     async def publish(self, message: ControlMessage) -> None:
+        await self._carry_out(message)
+
+    async def _carry_out(self, message: ControlMessage) -> None:
         for handler in self._handlers:
-            await handler(message)
+            try:
+                await handler(message)
+            except Exception:
+                log.exception("control message %s failed", type(message).__name__)
 
     async def start(self) -> None:
         return None
@@ -35,16 +43,27 @@ class LocalControl:
 
 
 class RedisControl(LocalControl):
-    """Several nodes: instructions travel over a Redis pub/sub channel and each node carries them out."""
+    """Several nodes: instructions travel over a Redis pub/sub channel and each node carries them out.
 
-    def __init__(self, redis: Redis, channel: str = "mg:control") -> None:
+    While Redis is away an instruction is carried out on this node at once and held for the others (in order,
+    bounded); this node then receives it again when it is sent, which is harmless: every instruction is idempotent
+    (disconnect, leave, forget). Instructions lost anyway (the outbox full, the sending node dead) are covered by
+    what every node does when Redis comes back: forget its caches and re-check its sockets' tokens."""
+
+    def __init__(self, redis: Redis, channel: str = "mg:control", outbox_size: int = 10_000) -> None:
         super().__init__()
         self._redis = redis
         self._channel = channel
         self._listener = RedisListener(redis, "gateway-control", lambda ps: ps.subscribe(channel), self._receive)
+        self._outbox: Outbox[bytes] = Outbox("node control", self._send, redis.ping, capacity=outbox_size)
+        self.outbox = self._outbox
+
+    async def _send(self, wire: bytes) -> None:
+        await self._redis.publish(self._channel, wire)
 
     async def publish(self, message: ControlMessage) -> None:
-        await self._redis.publish(self._channel, orjson.dumps(to_wire(message)))
+        if not await self._outbox.send(orjson.dumps(to_wire(message))):
+            await self._carry_out(message)
 
     async def _receive(self, raw: dict[str, Any]) -> None:
         try:
@@ -54,14 +73,11 @@ class RedisControl(LocalControl):
         if message is None:
             log.warning("dropped a control message that does not decode: %.200r", raw.get("data"))
             return
-        for handler in self._handlers:
-            try:
-                await handler(message)
-            except Exception:
-                log.exception("control message %s failed", type(message).__name__)
+        await self._carry_out(message)
 
     async def start(self) -> None:
         await self._listener.start()
 
     async def stop(self) -> None:
+        await self._outbox.stop()
         await self._listener.stop()

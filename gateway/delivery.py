@@ -26,6 +26,8 @@ from aiohttp.web import WebSocketResponse
 from engineio import packet as eio_packet
 from engineio.async_drivers.aiohttp import WebSocket
 
+from core.outages import describe
+
 NAMESPACE = "/"
 log = logging.getLogger("messenger.gateway")
 
@@ -172,18 +174,55 @@ async def _close_slow_socket(sock: Any) -> None:
     sock.queue.put_nowait(None)
 
 
+LISTEN_RETRY_SECONDS = 1.0
+
+
 class EchoRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # python-socketio ships no types
-    """python-socketio's Redis manager, plus one message per multi-channel publish."""
+    """python-socketio's Redis manager, plus one message per multi-channel publish, and a listener that is back
+    within a second of Redis."""
 
     delivery: LocalDelivery | None = None
     on_lag: Callable[[float], None] | None = None  # seconds from the publish on another node to its delivery here
 
-    async def publish_batch(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None) -> bool:
-        """Whether Redis took the message (python-socketio retries once, then logs and gives up)."""
-        receivers = await self._publish({"method": "emit", "mg_batch": True, "event": event, "channels": channels,
-                                         "payload": payload_json, "skip_sid": skip_sid, "namespace": NAMESPACE,
-                                         "host_id": self.host_id, "ts": time.time()})
-        return receivers is not None
+    def batch_message(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None) -> dict[str, Any]:
+        return {"method": "emit", "mg_batch": True, "event": event, "channels": channels, "payload": payload_json,
+                "skip_sid": skip_sid, "namespace": NAMESPACE, "host_id": self.host_id, "ts": time.time()}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """Publish to the other nodes; ConnectionError when Redis did not take it (python-socketio retries once,
+        then logs and gives up)."""
+        if await self._publish(message) is None:
+            raise ConnectionError("Redis did not take the publish")
+
+    async def ping(self) -> None:
+        await self.redis.ping()
+
+    async def _redis_listen_with_retries(self) -> Any:
+        """python-socketio's listener loop, retrying every second: its own waits double up to a minute, so a node
+        could stay deaf long after Redis is back, while the others send it what they held (pub/sub keeps nothing
+        for a listener that is not subscribed)."""
+        subscribed = False
+        failing = False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    await self.pubsub.subscribe(self.channel)
+                    subscribed = True
+                    if failing:
+                        log.info("the event bus listens to Redis again")
+                    failing = False
+                async for message in self.pubsub.listen():
+                    yield message
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not failing:
+                    log.warning("the event bus lost Redis (%s); listening again every %.0f s", describe(exc),
+                                LISTEN_RETRY_SECONDS)
+                failing = True
+                subscribed = False
+                await asyncio.sleep(LISTEN_RETRY_SECONDS)
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         if message.get("mg_batch"):

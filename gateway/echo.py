@@ -10,21 +10,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Awaitable, Callable, TypeVar
 
 import orjson
 import socketio
 
 from core.config import GatewayLimits
+from core.outages import describe, is_outage
 from core.services import Services
 from gateway import channels
 from gateway.authorizer import ChannelAuthorizer
 from gateway.control_messages import ControlMessage, Evict, Revoke
-from gateway.registry import ChannelRegistry, Member
+from gateway.registry import ChannelRegistry, LocalState, Member, user_key
 from storage.models import Provider
 from storage.tokens import hash_token
 
 log = logging.getLogger("messenger.gateway")
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -45,6 +47,8 @@ class Connection:
     subscribed_as: dict[str, str] = field(default_factory=dict)
     # closes the socket when the first of its tokens expires (security.token_lifetime_days)
     expiry: asyncio.TimerHandle | None = None
+    presence_as: dict[str, Member] = field(default_factory=dict)  # presence channel -> this socket's member
+    setting: int = 1  # the provider's online_status setting when the socket connected
 
 
 def _bearer(value: Any) -> str | None:
@@ -75,6 +79,10 @@ def _client_address(environ: dict[str, Any]) -> str:
     return str(remote or environ.get("REMOTE_ADDR") or "-")
 
 
+def _nothing() -> None:
+    return None
+
+
 SIGNAL_EVENT = "client-signal"
 SIGNAL_TYPES = ("offer", "answer", "candidate")
 
@@ -93,6 +101,7 @@ class EchoGateway:
         self.by_provider: dict[str, set[str]] = {}
         self.anonymous_by_address: dict[str, int] = {}
         self._expiring: set[asyncio.Future[None]] = set()
+        self._shared_lost = False  # Redis was found unreachable (logged once until it is back)
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
         sio.on("subscribe", self.on_subscribe)
@@ -135,12 +144,13 @@ class EchoGateway:
             conn.tokens[conn.token_hash] = provider
         self.conns[sid] = conn
         self._close_when_expired(conn, seconds_left)
-        await self.registry.connections_changed(1)
+        await self._shared(self.registry.connections_changed(1), _nothing)
         log.info("socket %s connected (user %s, %s, from %s)", sid, provider.id if provider else "-",
                  environ.get("HTTP_USER_AGENT", "-")[:120], _client_address(environ),
                  extra={"socket": {"event": "connect", "sid": sid, "user_id": provider.id if provider else None}})
         if provider is not None:
-            await self.svc.presence.socket_opened(provider.id, provider.alias, await self._setting_of(provider))
+            conn.setting = await self._setting_of(provider)
+            await self._shared(self.svc.presence.socket_opened(provider.id, provider.alias, conn.setting), _nothing)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         conn = self.conns.pop(sid, None)
@@ -157,16 +167,17 @@ class EchoGateway:
                 self.anonymous_by_address[conn.address] = left
             else:
                 self.anonymous_by_address.pop(conn.address, None)
-        await self.registry.connections_changed(-1)
-        for channel in list(conn.channels):
-            await self._leave(conn, channel, disconnecting=True)
         if conn.provider is not None:
             sids = self.by_provider.get(conn.provider.id)
             if sids is not None:
                 sids.discard(sid)
                 if not sids:
                     del self.by_provider[conn.provider.id]
-            await self.svc.presence.socket_closed(conn.provider.id)
+        await self._shared(self.registry.connections_changed(-1), _nothing)
+        for channel in list(conn.channels):
+            await self._leave(conn, channel, disconnecting=True)
+        if conn.provider is not None:
+            await self._shared(self.svc.presence.socket_closed(conn.provider.id), _nothing)
 
     async def _setting_of(self, provider: Provider) -> int:
         async with self.svc.db.session() as session:
@@ -254,12 +265,14 @@ class EchoGateway:
         await self.sio.enter_room(sid, channel)
         if conn.provider is not None and channels.is_call_channel(channel):
             await self.sio.enter_room(sid, channels.signal_room(channel, conn.provider.id))
-        await self.registry.room_joined(channel)
+        await self._shared(self.registry.room_joined(channel), _nothing)
         if channels.kind_of(channel) == channels.PRESENCE and member is not None:
-            first = await self.registry.join_presence(channel, sid, member)
+            conn.presence_as[channel] = member
+            first = await self._shared(self.registry.join_presence(channel, sid, member),
+                                       lambda: self._first_here(conn, channel, member))
             await self._send_members(sid, channel)
             if first:
-                await self.sio.emit("presence:joining", (channel, member.wire()), room=channel, skip_sid=sid)
+                await self.svc.bus.publish([channel], "presence:joining", member.wire(), except_socket=sid)
 
     def _refusing(self, conn: Connection) -> bool:
         now = self.svc.clock.monotonic()
@@ -271,8 +284,18 @@ class EchoGateway:
         conn.refusals += 1
 
     async def _send_members(self, sid: str, channel: str) -> None:
-        members = [m.wire() for m in await self.registry.members(channel)]
-        await self.sio.emit("presence:subscribed", (channel, members), to=sid)
+        members = await self._shared(self.registry.members(channel), lambda: self._members_here(channel))
+        await self.sio.emit("presence:subscribed", (channel, [m.wire() for m in members]), to=sid)
+
+    def _members_here(self, channel: str) -> list[Member]:
+        """The channel's members on this node (all we know while Redis is away)."""
+        by_user = {user_key(m.user_id): m for c in self.conns.values() if (m := c.presence_as.get(channel))}
+        return list(by_user.values())
+
+    def _first_here(self, conn: Connection, channel: str, member: Member) -> bool:
+        key = user_key(member.user_id)
+        return not any(c is not conn and (m := c.presence_as.get(channel)) is not None and user_key(m.user_id) == key
+                       for c in self.conns.values())
 
     async def _refuse(self, sid: str, channel: str, status: int) -> None:
         await self.sio.emit("subscription_error", (channel, status), to=sid)
@@ -292,15 +315,74 @@ class EchoGateway:
             await self.sio.leave_room(conn.sid, channel)
             if conn.provider is not None and channels.is_call_channel(channel):
                 await self.sio.leave_room(conn.sid, channels.signal_room(channel, conn.provider.id))
-        await self.registry.room_left(channel)
+        await self._shared(self.registry.room_left(channel), _nothing)
+        member = conn.presence_as.pop(channel, None)
         if channels.kind_of(channel) == channels.PRESENCE:
-            gone = await self.registry.leave_presence(channel, conn.sid)
+            gone = await self._shared(self.registry.leave_presence(channel, conn.sid),
+                                      lambda: member if member and self._first_here(conn, channel, member) else None)
             if gone is not None:
-                await self.sio.emit("presence:leaving", (channel, gone.wire()), room=channel, skip_sid=conn.sid)
+                await self.svc.bus.publish([channel], "presence:leaving", gone.wire(), except_socket=conn.sid)
 
     async def member_left_elsewhere(self, channel: str, member: Member) -> None:
         """A dead node's member was removed by this node: tell the channel, once."""
-        await self.sio.emit("presence:leaving", (channel, member.wire()), room=channel)
+        await self.svc.bus.publish([channel], "presence:leaving", member.wire())
+
+    # -- the cluster's shared facts while Redis is away, and after ---------------------------------------
+    async def _shared(self, step: Awaitable[T], fallback: Callable[[], T]) -> T:
+        """A change to the facts the nodes share in Redis. While Redis is away the socket carries on with what this
+        node knows, and the facts are put right when Redis is back (`rejoin`)."""
+        try:
+            return await step
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            if not self._shared_lost:
+                self._shared_lost = True
+                log.warning("Redis is unreachable (%s): sockets carry on with what this node knows", describe(exc))
+            return fallback()
+
+    def local_state(self) -> LocalState:
+        rooms: dict[str, int] = {}
+        presence: list[tuple[str, str, Member]] = []
+        for conn in self.conns.values():
+            for channel in conn.channels:
+                rooms[channel] = rooms.get(channel, 0) + 1
+            presence.extend((channel, conn.sid, member) for channel, member in conn.presence_as.items())
+        return LocalState(presence=presence, rooms=rooms, connections=len(self.conns))
+
+    def sockets_by_provider(self) -> dict[str, tuple[str, int, int]]:
+        """provider id -> (alias, online_status setting, open sockets on this node), for presence to re-assert."""
+        result = {}
+        for provider_id, sids in self.by_provider.items():
+            conn = next((self.conns[sid] for sid in sids if sid in self.conns), None)
+            if conn is not None and conn.provider is not None:
+                result[provider_id] = (conn.provider.alias, conn.setting, len(sids))
+        return result
+
+    async def rejoin(self) -> None:
+        """Redis is back: re-assert this node's sockets and members, tell channels who left meanwhile, forget
+        what may have changed unseen (cached tokens, settings, counters) and disconnect sockets whose token was
+        revoked while this node could not be told."""
+        self._shared_lost = False
+        for channel, member in await self.registry.resync(self.local_state()):
+            await self.svc.bus.publish([channel], "presence:leaving", member.wire())
+        self.svc.accounts.token_cache.clear()
+        self.svc.settings.clear()
+        self.svc.counters.clear()
+        await self.disconnect_revoked()
+
+    async def disconnect_revoked(self) -> int:
+        in_use = {key for conn in self.conns.values() for key in conn.tokens if conn.tokens[key] is not None}
+        if not in_use:
+            return 0
+        async with self.svc.db.session() as session:
+            revoked = await self.svc.accounts.revoked_among(session, in_use)
+        closing = [conn.sid for conn in self.conns.values()
+                   if conn.token_hash in revoked or any(key in revoked for key in conn.tokens)]
+        for sid in closing:
+            log.info("socket %s: its token was revoked while Redis was away, disconnecting", sid)
+            await self.sio.disconnect(sid)
+        return len(closing)
 
     # -- whispers ------------------------------------------------------------------------------------
     async def on_client_event(self, sid: str, payload: Any = None) -> None:

@@ -8,6 +8,8 @@ from typing import Any, Awaitable, Callable
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
+from core.outages import describe, is_outage
+
 log = logging.getLogger("messenger.gateway")
 
 
@@ -30,11 +32,15 @@ class RedisListener:
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
     async def _listen(self) -> None:
+        failing = False
         while True:
             try:
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 await self._subscribe(pubsub)
                 self._ready.set()
+                if failing:
+                    log.info("%s listens to Redis again", self._name)
+                failing = False
                 async for message in pubsub.listen():
                     try:
                         await self._handle(message)
@@ -42,10 +48,14 @@ class RedisListener:
                         log.exception("%s could not handle a message", self._name)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 if self._stopping:
                     return  # redis-py may report our own cancellation as a connection error
-                log.exception("%s lost its Redis connection; reconnecting", self._name)
+                if not is_outage(exc):
+                    log.exception("%s failed; listening again", self._name)
+                elif not failing:  # one line per outage
+                    log.warning("%s lost Redis (%s); listening again every second", self._name, describe(exc))
+                failing = True
                 await asyncio.sleep(1)
 
     async def stop(self) -> None:

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from core import node_liveness
 from core.clock import Clock, SystemClock
 from core.tasks import PeriodicTask
-from gateway.registry import Member, user_key
+from gateway.registry import LocalState, Member, user_key
 
 log = logging.getLogger("messenger.gateway")
 
@@ -60,6 +60,12 @@ class RedisRegistry:
         self._task = PeriodicTask("presence-node-heartbeat", heartbeat_seconds, self.beat)
         # called with the id of every node this one reaped (e.g. so presence stops counting its sockets)
         self.on_node_gone: list[Callable[[str], Awaitable[None]]] = []
+        # called when Redis is reachable again after an outage, or came back without this node's facts: each
+        # callback re-asserts what this node knows (its sockets, members, presence inputs)
+        self.on_rejoined: list[Callable[[], Awaitable[None]]] = []
+        self._beaten = False  # a beat has succeeded since this node started
+        self._lost = False  # a beat failed since the last one that succeeded
+        self._reap_after = 0.0  # after an outage, every node's liveness looks expired until it beats again
 
     # -- keys ----------------------------------------------------------------------------------------
     def _socks(self, channel: str) -> str:
@@ -76,13 +82,15 @@ class RedisRegistry:
 
     # -- presence members ----------------------------------------------------------------------------
     async def join_presence(self, channel: str, sid: str, member: Member) -> bool:
-        key = user_key(member.user_id)
-        record = orjson.dumps({"k": key, "user_id": member.user_id, "user_info": member.user_info})
         count = await self._join(
             keys=[self._socks(channel), self._users(channel), self._node_socks(self.node_id)],
-            args=[sid, record, key, f"{channel}\n{sid}"],
+            args=[sid, self._record(member), user_key(member.user_id), f"{channel}\n{sid}"],
         )
         return int(count) == 1
+
+    @staticmethod
+    def _record(member: Member) -> bytes:
+        return orjson.dumps({"k": user_key(member.user_id), "user_id": member.user_id, "user_info": member.user_info})
 
     async def leave_presence(self, channel: str, sid: str) -> Member | None:
         return await self._leave_on(self.node_id, channel, sid)
@@ -140,12 +148,53 @@ class RedisRegistry:
 
     # -- node liveness -------------------------------------------------------------------------------
     async def beat(self) -> None:
-        """Say this node is alive, then reap nodes that stopped saying so."""
+        """Say this node is alive, then reap nodes that stopped saying so. After an outage of Redis (or when Redis
+        came back empty), re-assert this node's facts first, and reap nobody for one node timeout: the other nodes
+        were cut off too, and need a beat to show they are alive."""
         now = self.clock.time()
-        await node_liveness.beat(self.redis, self.prefix, self.node_id, now + self.timeout_seconds)
+        try:
+            added = await node_liveness.beat(self.redis, self.prefix, self.node_id, now + self.timeout_seconds)
+        except Exception:
+            self._lost = self._lost or self._beaten
+            raise
+        if self._lost or (added and self._beaten):
+            log.info("Redis is back%s: re-registering this node's sockets and members",
+                     "" if self._lost else " without this node's facts")
+            self._reap_after = now + self.timeout_seconds
+            for callback in self.on_rejoined:
+                await callback()
+        self._lost, self._beaten = False, True
+        if now < self._reap_after:
+            return
         for node in await node_liveness.expired(self.redis, self.prefix, now):
             if node != self.node_id and await node_liveness.claim_gone(self.redis, self.prefix, node):
                 await self.reap(node)
+
+    async def resync(self, local: LocalState) -> list[tuple[str, Member]]:
+        wanted = {f"{channel}\n{sid}": (channel, sid, member) for channel, sid, member in local.presence}
+        stored = {raw.decode() if isinstance(raw, bytes) else raw
+                  for raw in await self.redis.smembers(self._node_socks(self.node_id))}
+        left = []
+        for entry in stored - wanted.keys():  # sockets that left while Redis could not be told
+            channel, _, sid = entry.partition("\n")
+            member = await self.leave_presence(channel, sid)
+            if member is not None:
+                left.append((channel, member))
+        entries = list(wanted.values())
+        for start in range(0, len(entries), 500):  # idempotent joins (HSETNX), pipelined
+            pipe = self.redis.pipeline(transaction=False)
+            for channel, sid, member in entries[start:start + 500]:
+                await self._join(keys=[self._socks(channel), self._users(channel), self._node_socks(self.node_id)],
+                                 args=[sid, self._record(member), user_key(member.user_id), f"{channel}\n{sid}"],
+                                 client=pipe)
+            await pipe.execute()
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(self._node_rooms(self.node_id))
+        if local.rooms:
+            pipe.hset(self._node_rooms(self.node_id), mapping=local.rooms)  # type: ignore[arg-type]
+        pipe.hset(self._node_conns, self.node_id, local.connections)
+        await pipe.execute()
+        return left
 
     async def reap(self, node: str) -> int:
         """Remove every socket of `node`; report users that thereby left a presence channel."""

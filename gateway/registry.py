@@ -45,6 +45,18 @@ class ChannelRegistry(Protocol):
     async def connection_count(self) -> int:
         """Open connections across the cluster."""
 
+    async def resync(self, local: "LocalState") -> list[tuple[str, Member]]:
+        """Make the shared facts about this node's sockets what `local` says (after an outage of the store):
+        returns the (channel, member) pairs that thereby left a presence channel."""
+
+
+@dataclass
+class LocalState:
+    """What this node knows for certain about its own sockets."""
+    presence: list[tuple[str, str, Member]]  # (channel, sid, member) of every presence-channel subscription
+    rooms: dict[str, int]  # sockets per channel
+    connections: int
+
 
 class MemoryRegistry:
     def __init__(self) -> None:
@@ -101,3 +113,6 @@ class MemoryRegistry:
 
     async def connection_count(self) -> int:
         return self._connections
+
+    async def resync(self, local: LocalState) -> list[tuple[str, Member]]:
+        return []  # the facts live in this process: nothing was lost

@@ -75,12 +75,14 @@ def socket_server(config: Config) -> socketio.AsyncServer:
 
 
 def event_bus(config: Config, sio: socketio.AsyncServer) -> EventBus:
-    return EventBus(sio, config.gateway.limits.max_queued_kb * 1024)
+    return EventBus(sio, config.gateway.limits.max_queued_kb * 1024, config.gateway.outbox_size)
 
 
 def node_control(config: Config, redis: Redis | None) -> LocalControl:
     """Instructions for every node: over Redis pub/sub in a cluster, carried out in place on one node."""
-    return RedisControl(redis, channel=f"{config.gateway.redis_prefix}control") if redis is not None else LocalControl()
+    if redis is None:
+        return LocalControl()
+    return RedisControl(redis, channel=f"{config.gateway.redis_prefix}control", outbox_size=config.gateway.outbox_size)
 
 
 def build_gateway(app: web.Application, config: Config, svc: Services, sio: socketio.AsyncServer,
@@ -168,6 +170,8 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     yield
     if gw.subscriber is not None:
         await gw.subscriber.stop()
+    if gw.bus.outbox is not None:
+        await gw.bus.outbox.stop()
     if gw.redis_registry is not None:
         await gw.redis_registry.stop()
     await gw.control.stop()

@@ -25,6 +25,14 @@ class PresenceBackend(Protocol):
         """Another node died: its sockets stop counting (a backend shared between nodes; others have none)."""
         ...
 
+    async def resync_node(
+        self, sockets: dict[str, tuple[str, int, int]], beats: dict[str, tuple[str, int, int, float]],
+        grace: float, now: float,
+    ) -> list[StatusChange]:
+        """Re-assert this node's inputs in a shared backend after it lost them: `sockets` is provider id ->
+        (alias, setting, open sockets here), `beats` provider id -> (alias, setting, status, expires at)."""
+        ...
+
 
 class MemoryPresenceBackend:
     """Facts in a dict; due times in a heap holding at most one entry per user (no per-user timers)."""
@@ -105,6 +113,12 @@ class MemoryPresenceBackend:
 
     async def node_gone(self, node: str, grace: float, now: float) -> list[StatusChange]:
         return []  # one node: there are no others whose sockets could count
+
+    async def resync_node(
+        self, sockets: dict[str, tuple[str, int, int]], beats: dict[str, tuple[str, int, int, float]],
+        grace: float, now: float,
+    ) -> list[StatusChange]:
+        return []  # the facts live in this process: nothing was lost
 
     def tracked_users(self) -> int:
         return len(self._users)

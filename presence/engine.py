@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Awaitable, Callable, Iterable
 
 from core.clock import Clock
+from core.outages import describe, is_outage
 from core.tasks import PeriodicTask
 from presence.backend import PresenceBackend
 from presence.state import SETTING_OFFLINE, StatusChange, heartbeat_status
@@ -38,6 +39,12 @@ class PresenceEngine:
         self._changes_to: dict[int, int] = {}
         self._draining = False
         self._hidden: set[str] = set()  # users whose setting is "appear offline": their last active time stays put
+        # heartbeats this node took that may still be running: provider id -> (alias, setting, status, expires at),
+        # re-asserted if a shared backend lost them; pruned once per heartbeat lifetime
+        self._beats: dict[str, tuple[str, int, int, float]] = {}
+        self._prune_beats_at = 0.0
+        self._unapplied: dict[str, tuple[str, int]] = {}  # settings changed while the backend was unreachable
+        self._backend_lost = False  # logged once per outage
 
     def status_changes(self) -> dict[str, int]:
         return {verbose(status): count for status, count in sorted(self._changes_to.items())}
@@ -72,6 +79,8 @@ class PresenceEngine:
             self.touch(provider_id)
         now = self.clock.time()
         await self._emit(await self.backend.heartbeat(provider_id, alias, setting, status, self.lifetime_seconds, now))
+        if status is not None:
+            self._beats[provider_id] = (alias, setting, status, now + self.lifetime_seconds)
         return await self.status_of(provider_id)
 
     async def apply_setting(self, provider_id: str, alias: str, setting: int) -> int:
@@ -80,7 +89,16 @@ class PresenceEngine:
             return OFFLINE
         self._note_setting(provider_id, setting)
         now = self.clock.time()
-        await self._emit(await self.backend.apply_setting(provider_id, alias, setting, self.lifetime_seconds, now))
+        try:
+            change = await self.backend.apply_setting(provider_id, alias, setting, self.lifetime_seconds, now)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # the setting is stored already: it takes effect when the backend is back (resync)
+            self._outage("a changed setting waits", exc)
+            self._unapplied[provider_id] = (alias, setting)
+            return OFFLINE
+        await self._emit(change)
         return await self.status_of(provider_id)
 
     async def socket_opened(self, provider_id: str, alias: str, setting: int) -> None:
@@ -104,8 +122,28 @@ class PresenceEngine:
         for change in await self.backend.node_gone(node, self.grace_seconds, self.clock.time()):
             await self._emit(change)
 
+    async def resync(self, sockets: dict[str, tuple[str, int, int]]) -> None:
+        """The shared backend may have lost this node's inputs (Redis was away, or came back empty): re-assert
+        them, `sockets` being provider id -> (alias, setting, open sockets on this node), and push what changes."""
+        if not self.enabled:
+            return
+        now = self.clock.time()
+        self._prune_beats(now)
+        for change in await self.backend.resync_node(sockets, dict(self._beats), self.grace_seconds, now):
+            await self._emit(change)
+        unapplied, self._unapplied = self._unapplied, {}
+        for provider_id, (alias, setting) in unapplied.items():
+            await self._emit(await self.backend.apply_setting(provider_id, alias, setting, self.lifetime_seconds, now))
+        self._backend_lost = False
+
+    def _prune_beats(self, now: float) -> None:
+        self._beats = {pid: beat for pid, beat in self._beats.items() if beat[3] > now}
+        self._prune_beats_at = now + self.lifetime_seconds
+
     async def sweep(self) -> int:
         """Settle every user whose heartbeat or grace period ran out; push the changes."""
+        if self._beats and self.clock.time() >= self._prune_beats_at:
+            self._prune_beats(self.clock.time())
         changes = await self.backend.sweep(self.clock.time())
         for change in changes:
             await self._emit(change)
@@ -116,10 +154,23 @@ class PresenceEngine:
         return (await self.statuses([provider_id]))[provider_id]
 
     async def statuses(self, provider_ids: Iterable[str]) -> dict[str, int]:
+        """Visible statuses; while the backend is unreachable everyone reads as OFFLINE (threads, messages and
+        friends stay readable; nothing is pushed, so nobody's screen shows a false change)."""
         ids = list(provider_ids)
         if not self.enabled:
             return {pid: OFFLINE for pid in ids}
-        return await self.backend.statuses(ids, self.clock.time())
+        try:
+            return await self.backend.statuses(ids, self.clock.time())
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            self._outage("statuses read as OFFLINE", exc)
+            return {pid: OFFLINE for pid in ids}
+
+    def _outage(self, consequence: str, exc: BaseException) -> None:
+        if not self._backend_lost:
+            self._backend_lost = True
+            log.warning("presence backend unreachable (%s): %s until it is back", describe(exc), consequence)
 
     # -- last active ---------------------------------------------------------------------------------
     def _note_setting(self, provider_id: str, setting: int) -> None:

@@ -17,10 +17,29 @@ from presence.state import StatusChange, UserPresence
 MUTATE = """
 local pid, now, op = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local st = KEYS[1]
+if op == 'sync' and tonumber(ARGV[6]) == 0 and redis.call('EXISTS', st) == 0 then
+  redis.call('SREM', KEYS[5], pid)
+  return {0, 0, ''}
+end
 if op == 'hb' or op == 'set' or op == 'open' then
   redis.call('HSET', st, 'alias', ARGV[4], 'setting', ARGV[5])
+elseif op == 'sync' or op == 'rehb' then
+  redis.call('HSETNX', st, 'alias', ARGV[4])
+  redis.call('HSETNX', st, 'setting', ARGV[5])
 end
-if op == 'hb' then
+if op == 'rehb' then
+  if tonumber(redis.call('HGET', st, 'hbx') or '0') < now + tonumber(ARGV[7]) then
+    redis.call('HSET', st, 'hb', ARGV[6], 'hbx', now + tonumber(ARGV[7]))
+  end
+elseif op == 'sync' then
+  if tonumber(ARGV[6]) > 0 then
+    redis.call('HSET', KEYS[2], ARGV[8], ARGV[6])
+    redis.call('SADD', KEYS[5], pid)
+  else
+    redis.call('HDEL', KEYS[2], ARGV[8])
+    redis.call('SREM', KEYS[5], pid)
+  end
+elseif op == 'hb' then
   if ARGV[6] ~= '' then redis.call('HSET', st, 'hb', ARGV[6], 'hbx', now + tonumber(ARGV[7])) end
 elseif op == 'set' then
   local setting = tonumber(ARGV[5])
@@ -46,6 +65,8 @@ for i = 1, #counts, 2 do
 end
 if (op == 'close' or op == 'gone') and sockets == 0 then
   redis.call('HSET', st, 'gx', now + tonumber(ARGV[6]))
+elseif op == 'sync' and sockets == 0 and tonumber(ARGV[6]) == 0 then
+  redis.call('HSET', st, 'gx', now + tonumber(ARGV[7]))
 end
 local h = redis.call('HMGET', st, 'alias', 'setting', 'hb', 'hbx', 'gx', 'vis')
 local setting = tonumber(h[2] or '1')
@@ -124,8 +145,40 @@ class RedisPresenceBackend:
         await self.redis.delete(f"{self.prefix}ps:n:{node}")
         return changes
 
+    async def resync_node(
+        self, sockets: dict[str, tuple[str, int, int]], beats: dict[str, tuple[str, int, int, float]],
+        grace: float, now: float,
+    ) -> list[StatusChange]:
+        """Make this node's facts in Redis what it knows (after an outage, or Redis came back empty): its open
+        sockets per user (users whose sockets closed meanwhile get the grace period), and the heartbeats it took
+        that are still running (unless Redis holds a later one)."""
+        stored = {_s(raw) for raw in await self.redis.smembers(f"{self.prefix}ps:n:{self.node_id}")}
+        # heartbeats first: a user whose AWAY heartbeat runs must not flash ONLINE when their socket counts again
+        calls: list[tuple[str, str, str, int, object, object]] = [
+            (pid, "rehb", alias, setting, status, expires - now)
+            for pid, (alias, setting, status, expires) in beats.items() if expires > now]
+        calls += [(pid, "sync", "", 1, 0, grace) for pid in stored - sockets.keys()]
+        calls += [(pid, "sync", alias, setting, count, grace) for pid, (alias, setting, count) in sockets.items()]
+        changes: list[StatusChange] = []
+        for start in range(0, len(calls), 500):
+            chunk = calls[start:start + 500]
+            pipe = self.redis.pipeline(transaction=False)
+            for pid, op, alias, setting, a1, a2 in chunk:
+                await self._mutate(keys=self._keys(pid, self.node_id),
+                                   args=[pid, repr(now), op, alias, setting, str(a1), str(a2), self.node_id],
+                                   client=pipe)
+            for (pid, _, alias, _, _, _), (before, after, stored_alias) in zip(chunk, await pipe.execute()):
+                if int(before) != int(after):
+                    changes.append(StatusChange(pid, alias or _s(stored_alias), int(before), int(after)))
+        return changes
+
     async def sweep(self, now: float) -> list[StatusChange]:
-        changes = []
+        changes: list[StatusChange] = []
+        if await node_liveness.any_expired(self.redis, self.prefix, now):
+            # Some node has not beaten in time: a dead one about to be reaped (its users get the grace period
+            # then), or every node just after an outage of Redis. Settling now could count live sockets as gone
+            # and push a false OFFLINE; a beat or a reap settles it within seconds.
+            return changes
         due_key = f"{self.prefix}ps:due"
         for raw in await self.redis.zrangebyscore(due_key, "-inf", now, start=0, num=1000):
             pid = _s(raw)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Iterable
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,17 @@ async def provider_by_token_hash(session: AsyncSession, token_hash: str) -> tupl
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+async def existing_token_hashes(session: AsyncSession, token_hashes: Iterable[str]) -> set[str]:
+    """Which of these tokens still exist (were not revoked)."""
+    wanted = list(token_hashes)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = await session.execute(select(AccessToken.token_hash).where(AccessToken.token_hash.in_(chunk)))
+        found.update(rows.scalars())
+    return found
 
 
 async def delete_token(session: AsyncSession, token_id: str) -> None:

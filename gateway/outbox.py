@@ -1,0 +1,120 @@
+"""What this node could not send to the other nodes while Redis was away, sent in order once it is back.
+
+A send that fails (Redis unreachable) is held here instead of turning a stored write into an error; every later
+send queues behind it, so the other nodes receive in the order this node published. One task probes Redis with
+backoff; once it answers, the task waits `settle_seconds` (the other nodes' pub/sub listeners resubscribe within
+about a second of Redis coming back, and pub/sub keeps nothing for a listener that is not there yet), then sends
+what is held, oldest first. The outbox holds at most `capacity` sends: past that the oldest are dropped, counted,
+and logged once per outage (clients that missed them catch up over REST).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import Awaitable, Callable, Generic, TypeVar
+
+from core.outages import describe, is_outage
+
+log = logging.getLogger("messenger.gateway")
+Item = TypeVar("Item")
+
+
+class Outbox(Generic[Item]):
+    def __init__(
+        self, name: str, send: Callable[[Item], Awaitable[object]], probe: Callable[[], Awaitable[object]], *,
+        capacity: int, settle_seconds: float = 2.0, first_retry_seconds: float = 0.25, max_retry_seconds: float = 5.0,
+    ) -> None:
+        self.name = name
+        self._send = send
+        self._probe = probe
+        self.capacity = capacity
+        self.settle_seconds = settle_seconds
+        self._first_retry = first_retry_seconds
+        self._max_retry = max_retry_seconds
+        self._held: deque[Item] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self._warned_full = False
+        # for /metrics
+        self.dropped = 0
+        self.sent_late = 0
+
+    @property
+    def holding(self) -> bool:
+        """True while sends wait here: a new send must queue behind them to keep the order."""
+        return bool(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    async def send(self, item: Item) -> bool:
+        """Send now, or hold the item when Redis is away (or earlier sends still wait). True when it was sent."""
+        if not self._held:
+            try:
+                await self._send(item)
+                return True
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                log.warning("%s: Redis is unreachable (%s); holding what the other nodes should receive",
+                            self.name, describe(exc))
+        self.hold(item)
+        return False
+
+    def hold(self, item: Item) -> None:
+        if len(self._held) >= self.capacity:
+            self._held.popleft()
+            self.dropped += 1
+            if not self._warned_full:
+                self._warned_full = True
+                log.error("%s: %d sends held while Redis is away; dropping the oldest from now on", self.name,
+                          self.capacity)
+        self._held.append(item)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain(), name=f"{self.name} outbox")
+
+    async def _drain(self) -> None:
+        delay = self._first_retry
+        while self._held:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._max_retry)
+            try:
+                await self._probe()
+            except Exception as exc:
+                if not is_outage(exc):
+                    log.exception("%s: probing Redis failed", self.name)
+                continue
+            await asyncio.sleep(self.settle_seconds)
+            sent = await self._send_held()
+            if not self._held:
+                log.info("%s: Redis is back; sent the %d held sends (%d dropped)", self.name, sent, self.dropped)
+                self._warned_full = False
+                return
+
+    async def _send_held(self) -> int:
+        sent = 0
+        while self._held:
+            try:
+                await self._send(self._held[0])
+            except Exception as exc:
+                if is_outage(exc):
+                    return sent  # away again: keep it, probe again
+                log.exception("%s: a held send failed; dropping it", self.name)
+                self.dropped += 1
+            else:
+                sent += 1
+                self.sent_late += 1
+            self._held.popleft()
+        return sent
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        """At shutdown: one last try to send what is held (a node going away takes no events with it if it can)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task], timeout=timeout)
+        if self._held:
+            try:
+                await asyncio.wait_for(self._send_held(), timeout)
+            except Exception as exc:
+                log.warning("%s: %d held sends lost at shutdown (%s)", self.name, len(self._held), describe(exc))
