@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Messenger Gateway command line (`messenger-gateway`, or `python run.py` in a checkout).
 
-  messenger-gateway [--host H] [--port P] [--config FILE]     serve the API and sockets (default)
+  messenger-gateway [--host H] [--port P] [--config FILE] [--wait-for-dependencies S]   serve (default)
   messenger-gateway migrate                                    create or upgrade the database schema
   messenger-gateway user create --name N --email E --password P  create an account, print its id and a token
   messenger-gateway config                                     print the effective configuration, secrets masked
@@ -20,6 +20,9 @@ from core.config import Config, ConfigError, effective_config, load_config
 from core.version import __version__
 
 
+EXIT_DEPENDENCY_UNREACHABLE = 3  # the database or Redis did not answer within --wait-for-dependencies
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="messenger-gateway",
                                      description="Messenger Gateway: REST API + Socket.IO on one port")
@@ -27,6 +30,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--config", help="YAML file merged over the defaults (same as MESSENGER_CONFIG)")
     parser.add_argument("--host", help="bind address (overrides server.host / MESSENGER_HOST)")
     parser.add_argument("--port", type=int, help="port (overrides server.port / MESSENGER_PORT)")
+    parser.add_argument("--wait-for-dependencies", type=float, metavar="SECONDS",
+                        help="at start-up, wait at most this long for the database and Redis, then exit with code 3 "
+                             "(overrides server.wait_for_dependencies_seconds; default: as long as it takes)")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the server (default)")
     commands.add_parser("migrate", help="create or upgrade the database schema")
@@ -42,7 +48,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def config_from(args: argparse.Namespace) -> Config:
     overrides: dict[str, Any] = {}
-    server = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    server = {k: v for k, v in (("host", args.host), ("port", args.port),
+                                ("wait_for_dependencies_seconds", args.wait_for_dependencies)) if v is not None}
     if server:
         overrides["server"] = server
     return load_config(args.config, overrides=overrides)
@@ -109,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
     from core.logs import configure_logging
+    from core.outages import DependencyUnreachable
     from core.serving import ListenError
 
     configure_logging(config.logging.level, config.logging.format)
@@ -124,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     except ListenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except DependencyUnreachable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DEPENDENCY_UNREACHABLE
     except OSError as exc:
         print(f"error: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -188,7 +188,8 @@ def register_node_metrics(svc: Services, gateway: Gateway) -> None:
 
 async def _storage_lifecycle(app: web.Application) -> AsyncIterator[None]:
     svc = app[SERVICES]
-    await wait_until_reachable("database", svc.db.url, svc.db.ping)
+    await wait_until_reachable("database", svc.db.url, svc.db.ping, waiting=svc.lifecycle.wait_for,
+                               give_up_after=svc.config.server.wait_for_dependencies_seconds)
     await migrate.upgrade(svc.db)
     writer = app[LAST_ACTIVE_WRITER]
     writer.start()

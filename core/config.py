@@ -34,6 +34,8 @@ class ServerConfig:
     port: int = 6001
     max_request_kb: int = 12288
     shutdown_timeout_seconds: float = 10.0
+    # at start-up, how long to wait for the database and Redis to answer (None: as long as it takes)
+    wait_for_dependencies_seconds: float | None = None
     body_idle_timeout_seconds: float = 15.0
     body_timeout_seconds: float = 120.0
     # addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed
@@ -505,6 +507,9 @@ def _check_semantics(config: Config) -> None:
     app_ids = [c.app_id for c in config.gateway.clients]
     if len(set(app_ids)) != len(app_ids):
         raise ConfigError("gateway.clients has the same app_id twice")
+    wait = config.server.wait_for_dependencies_seconds
+    if wait is not None and wait < 0:
+        raise ConfigError("server.wait_for_dependencies_seconds must be 0 or more (or null: wait as long as it takes)")
     if config.gateway.outbox_size < 1:
         raise ConfigError("gateway.outbox_size must be at least 1")
     if config.gateway.node_timeout_seconds <= config.gateway.node_heartbeat_seconds:

@@ -25,9 +25,13 @@ class Lifecycle:
     started_at: float = field(default_factory=time.time)
     draining: bool = False
     in_flight: int = 0  # HTTP requests being answered (kept by the request middleware)
+    waiting_for: str | None = None  # during start-up: the dependency that does not answer yet, and why
     check_timeout_seconds: float = 2.0
     _checks: list[tuple[str, Check]] = field(default_factory=list)
     _drain_steps: list[tuple[str, DrainStep]] = field(default_factory=list)
+
+    def wait_for(self, detail: str | None) -> None:
+        self.waiting_for = detail
 
     def add_check(self, name: str, check: Check) -> None:
         """`check` raises (or times out) when the dependency `name` cannot serve."""

@@ -65,14 +65,22 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
 
 
+class DependencyUnreachable(Exception):
+    """A dependency did not answer within `server.wait_for_dependencies_seconds` at start-up."""
+
+
 async def wait_until_reachable(
     name: str, url: str, probe: Callable[[], Awaitable[object]], *,
-    first_delay: float = 0.5, max_delay: float = 30.0,
+    first_delay: float = 0.5, max_delay: float = 30.0, give_up_after: float | None = None,
+    waiting: Callable[[str | None], None] | None = None,
 ) -> None:
     """Run `probe` until it succeeds. Each failure that is an outage gives one line (what, where, why, when the
-    next try is) and the delay doubles up to `max_delay`; any other error is raised."""
+    next try is) and the delay doubles up to `max_delay`; any other error is raised. After `give_up_after`
+    seconds (None: never), DependencyUnreachable. `waiting` is told what is awaited (None once it answered)."""
     delay = first_delay
     failures = 0
+    loop = asyncio.get_running_loop()
+    deadline = None if give_up_after is None else loop.time() + give_up_after
     while True:
         try:
             await probe()
@@ -80,10 +88,20 @@ async def wait_until_reachable(
             if not is_outage(exc):
                 raise
             failures += 1
-            log.warning("%s at %s is unreachable (%s); retrying in %.1f s", name, redact_url(url), describe(exc), delay)
-            await asyncio.sleep(delay)
+            where = f"{name} at {redact_url(url)}"
+            if waiting is not None:
+                waiting(f"waiting for {where} ({describe(exc)})")
+            pause = delay if deadline is None else min(delay, deadline - loop.time())
+            if pause <= 0:
+                raise DependencyUnreachable(
+                    f"{where} is unreachable ({describe(exc)}); gave up after {give_up_after:g} s "
+                    f"(server.wait_for_dependencies_seconds)") from None
+            log.warning("%s is unreachable (%s); retrying in %.1f s", where, describe(exc), pause)
+            await asyncio.sleep(pause)
             delay = min(delay * 2, max_delay)
             continue
+        if waiting is not None:
+            waiting(None)
         if failures:
             log.info("%s at %s is reachable again", name, redact_url(url))
         return

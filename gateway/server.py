@@ -160,7 +160,9 @@ async def _disconnect_everyone(app: web.Application) -> None:
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     gw = app[GATEWAY]
     if gw.redis is not None:
-        await wait_until_reachable("redis", app[SERVICES].config.redis_url or "", gw.redis.ping)
+        svc = app[SERVICES]
+        await wait_until_reachable("redis", svc.config.redis_url or "", gw.redis.ping, waiting=svc.lifecycle.wait_for,
+                                   give_up_after=svc.config.server.wait_for_dependencies_seconds)
     await gw.control.start()
     if gw.redis_registry is not None:
         await gw.redis_registry.beat()

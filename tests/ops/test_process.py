@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import orjson
@@ -16,6 +18,7 @@ import pytest
 import socketio
 
 from tests.support.nodes import ROOT, free_port, node_process
+from tests.support.redis_server import OwnRedis
 from tests.support.sockets import connect
 
 
@@ -94,26 +97,76 @@ def test_a_port_in_use_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines()[-1] == f"error: cannot listen on 127.0.0.1:{port}: address already in use"
 
 
-def test_redis_unreachable_at_start_gives_one_line_per_retry_with_backoff_and_stops_cleanly(tmp_path):
-    port = free_port()  # nothing listens there
+def http_get(port: int, path: str) -> tuple[int, dict, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as reply:
+            return reply.status, orjson.loads(reply.read()), dict(reply.headers)
+    except urllib.error.HTTPError as refused:
+        return refused.code, orjson.loads(refused.read()), dict(refused.headers)
+
+
+def test_redis_unreachable_at_start_answers_503_retries_with_backoff_then_serves_when_it_comes(tmp_path):
+    redis = OwnRedis(tmp_path)  # not started yet: nothing listens on its port
+    port = free_port()
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "run.py", "--port", str(free_port())], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+            [sys.executable, "run.py", "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
             env={**{k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")},
-                 "MESSENGER_STORAGE_DIR": str(tmp_path / "storage"),
-                 "MESSENGER_REDIS_URL": f"redis://127.0.0.1:{port}/0"})
-        unreachable = f"redis at redis://127.0.0.1:{port}/0 is unreachable"
+                 "MESSENGER_STORAGE_DIR": str(tmp_path / "storage"), "MESSENGER_REDIS_URL": redis.url})
+        unreachable = f"redis at {redis.url} is unreachable"
         deadline = time.monotonic() + 30
         while log_path.read_text().count(unreachable) < 2 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.1)
-        stop(proc, limit=3)
+        # the port answers while start-up waits: alive, not ready, and says what for
+        status, body, _ = http_get(port, "/health")
+        assert status == 200 and body["status"] == "starting", body
+        status, body, headers = http_get(port, "/ready")
+        assert status == 503 and body["status"] == "starting" and unreachable.replace(" is unreachable", "") in \
+            body["message"], body
+        status, body, headers = http_get(port, "/api/messenger")
+        assert status == 503 and body["message"].startswith("The server is starting (waiting for redis at")
+        assert headers["Retry-After"] == "2"
+
+        redis.start()
+        try:
+            deadline = time.monotonic() + 40  # the next retry is at most 30 s away
+            while http_get(port, "/ready")[0] != 200:
+                assert time.monotonic() < deadline and proc.poll() is None, log_path.read_text()
+                time.sleep(0.2)
+            assert http_get(port, "/api/messenger")[0] == 200
+            stop(proc, limit=5)
+        finally:
+            redis.kill()
     err = log_path.read_text()
     assert "Traceback" not in err, err
     retries = [line for line in err.splitlines() if unreachable in line]
     assert len(retries) >= 2, err
     assert "retrying in 0.5 s" in retries[0] and "retrying in 1.0 s" in retries[1]
-    assert "listening" not in err.lower()  # never claimed to listen
+    assert err.lower().count("listening on") == 1 and err.lower().index("listening on") > err.index(retries[-1])
+
+
+@pytest.mark.parametrize(("dependency", "variable", "url", "wait"), [
+    ("redis", "MESSENGER_REDIS_URL", "redis://127.0.0.1:{port}/0", "0"),
+    ("redis", "MESSENGER_REDIS_URL", "redis://127.0.0.1:{port}/0", "1.2"),
+    ("database", "MESSENGER_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:{port}/test", "0"),
+])
+def test_a_dependency_that_does_not_answer_in_time_ends_start_up_with_exit_code_3(tmp_path, dependency, variable, url,
+                                                                                  wait):
+    unreachable = url.format(port=free_port())
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "run.py", "--port", str(free_port()), "--wait-for-dependencies", wait], cwd=ROOT,
+        capture_output=True, text=True, timeout=60,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")},
+             "MESSENGER_STORAGE_DIR": str(tmp_path / "storage"), variable: unreachable})
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: {dependency} at {unreachable} is unreachable (") and \
+        f"gave up after {wait} s (server.wait_for_dependencies_seconds)" in last, last
+    took = time.monotonic() - started
+    assert float(wait) <= took < float(wait) + 10
 
 
 async def test_json_logs_have_one_object_per_line_with_request_and_socket_fields(tmp_path):
