@@ -34,7 +34,7 @@ from presence.engine import PresenceEngine
 from presence.last_active import LastActiveWriter
 from rest.forwarded import ForwardedHeaders
 from rest.middleware import auth_middleware, errors_middleware
-from core.ratelimit import RateLimiter
+from core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter, redis_limits_storage
 from domain.resources import Resources
 from rest.routes import setup_routes
 from storage import migrate
@@ -65,6 +65,15 @@ def build_node(config: Config, clock: Clock) -> Node:
     backend: PresenceBackend = MemoryPresenceBackend() if redis is None else \
         RedisPresenceBackend(redis, node_id, prefix=config.gateway.redis_prefix)
     providers = ProviderRegistry(config.messenger)
+    limits_storage = redis_limits_storage(redis.connection_pool, config.gateway.redis_prefix) if redis else None
+
+    def limiter(name: str, limit: int, window_seconds: float) -> RateLimiter:
+        """Cluster-wide in Redis when there is one; this node's memory otherwise (and during a Redis outage)."""
+        memory = MemoryRateLimiter(limit, window_seconds, clock)
+        if limits_storage is None:
+            return memory
+        return RedisRateLimiter(name, limit, window_seconds, limits_storage, fallback=memory)
+
     presence = PresenceEngine(
         backend,
         clock,
@@ -82,13 +91,13 @@ def build_node(config: Config, clock: Clock) -> Node:
         accounts=Accounts(config.security, providers, clock),
         presence=presence,
         files=FileStore(config.storage_path / "files"),
-        search_limiter=RateLimiter(config.limits.search_per_minute, 60.0, clock),
-        login_limiter=RateLimiter(config.limits.login_per_minute, 60.0, clock),
-        login_address_limiter=RateLimiter(config.limits.login_per_address_per_minute, 60.0, clock),
-        register_limiter=RateLimiter(config.limits.register_per_minute, 60.0, clock),
-        message_limiter=RateLimiter(config.limits.messages_per_minute, 60.0, clock),
+        search_limiter=limiter("search", config.limits.search_per_minute, 60.0),
+        login_limiter=limiter("login", config.limits.login_per_minute, 60.0),
+        login_address_limiter=limiter("login_address", config.limits.login_per_address_per_minute, 60.0),
+        register_limiter=limiter("register", config.limits.register_per_minute, 60.0),
+        message_limiter=limiter("messages", config.limits.messages_per_minute, 60.0),
         # one knock per sender and thread every knocks.timeout_minutes (0 = no timeout: not consulted)
-        knock_limiter=RateLimiter(1, max(config.messenger.knocks.timeout_minutes, 1) * 60.0, clock),
+        knock_limiter=limiter("knock", 1, max(config.messenger.knocks.timeout_minutes, 1) * 60.0),
         resources=Resources(config.messenger.api_prefix, config.messenger.web_prefix),
         options=ProviderOptions(providers, presence),
         settings=SettingsCache(providers, clock, config.security.token_cache_seconds),
@@ -98,7 +107,7 @@ def build_node(config: Config, clock: Clock) -> Node:
         lifecycle=Lifecycle(node_id=node_id),
         metrics=Metrics(),
         push_order=ThreadPushOrder(),
-        bus=event_bus(config, sio),
+        bus=event_bus(config, sio, redis),
         control=control,
     )
     return Node(svc, sio, redis)

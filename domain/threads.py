@@ -273,7 +273,7 @@ class ThreadActions:
             raise forbidden("Not authorized to knock.")
         name = self.svc.resources.thread_name(v.thread, v.recipient)
         timeout = self.svc.config.messenger.knocks.timeout_minutes
-        decision = self.svc.knock_limiter.hit(f"{v.thread.id}:{me.id}") if timeout else None
+        decision = await self.svc.knock_limiter.hit(f"{v.thread.id}:{me.id}") if timeout else None
         if decision is not None and not decision.allowed:
             raise ApiError(429, f"You can't knock at {name} for another {decision.retry_after} seconds.",
                            headers={"Retry-After": str(decision.retry_after)})

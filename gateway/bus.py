@@ -11,10 +11,12 @@ from typing import Any, Callable, Iterable
 
 import orjson
 import socketio
+from redis.asyncio import Redis
 
 from gateway.channels import provider_channel
 from gateway.delivery import EchoRedisManager, LocalDelivery
 from gateway.outbox import Outbox
+from gateway.redis_listener import listeners_of
 
 
 def encode(data: Any) -> str:
@@ -26,7 +28,10 @@ def encode(data: Any) -> str:
 
 
 class EventBus:
-    def __init__(self, sio: socketio.AsyncServer, max_queued_bytes: int = 1024 * 1024, outbox_size: int = 10_000) -> None:
+    def __init__(self, sio: socketio.AsyncServer, max_queued_bytes: int = 1024 * 1024, outbox_size: int = 10_000,
+                 redis: Redis | None = None) -> None:
+        """`redis`: the node's client, to count the bus channel's listeners (the Socket.IO manager connects only
+        once the first socket does)."""
         self._sio = sio
         self.delivery = LocalDelivery(sio, max_queued_bytes)
         manager = sio.manager
@@ -35,7 +40,10 @@ class EventBus:
         self.outbox: Outbox[dict[str, Any]] | None = None
         if self._cluster is not None:
             self._cluster.delivery = self.delivery
-            self.outbox = Outbox("event bus", self._cluster.send, self._cluster.ping, capacity=outbox_size)
+            counter = redis if redis is not None else self._cluster.redis
+            channel = self._cluster.channel
+            self.outbox = Outbox("event bus", self._cluster.send, lambda: listeners_of(counter, channel),
+                                 capacity=outbox_size)
         # for /metrics: plain integers, one addition per publish
         self.published = 0
         self.publish_failures = 0

@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from gateway.control_messages import ControlMessage, from_wire, to_wire
 from gateway.outbox import Outbox
-from gateway.redis_listener import RedisListener
+from gateway.redis_listener import RedisListener, listeners_of
 
 log = logging.getLogger("messenger.gateway")
 Handler = Callable[[ControlMessage], Awaitable[None]]
@@ -55,11 +55,12 @@ class RedisControl(LocalControl):
         self._redis = redis
         self._channel = channel
         self._listener = RedisListener(redis, "gateway-control", lambda ps: ps.subscribe(channel), self._receive)
-        self._outbox: Outbox[bytes] = Outbox("node control", self._send, redis.ping, capacity=outbox_size)
+        self._outbox: Outbox[bytes] = Outbox("node control", self._send, lambda: listeners_of(redis, channel),
+                                             capacity=outbox_size)
         self.outbox = self._outbox
 
-    async def _send(self, wire: bytes) -> None:
-        await self._redis.publish(self._channel, wire)
+    async def _send(self, wire: bytes) -> int:
+        return int(await self._redis.publish(self._channel, wire))
 
     async def publish(self, message: ControlMessage) -> None:
         if not await self._outbox.send(orjson.dumps(to_wire(message))):

@@ -188,15 +188,13 @@ class EchoRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # pyt
         return {"method": "emit", "mg_batch": True, "event": event, "channels": channels, "payload": payload_json,
                 "skip_sid": skip_sid, "namespace": NAMESPACE, "host_id": self.host_id, "ts": time.time()}
 
-    async def send(self, message: dict[str, Any]) -> None:
-        """Publish to the other nodes; ConnectionError when Redis did not take it (python-socketio retries once,
-        then logs and gives up)."""
-        if await self._publish(message) is None:
+    async def send(self, message: dict[str, Any]) -> int:
+        """Publish to the other nodes, returning how many nodes' listeners received it; ConnectionError when Redis
+        did not take it (python-socketio retries once, then logs and gives up)."""
+        receivers = await self._publish(message)
+        if receivers is None:
             raise ConnectionError("Redis did not take the publish")
-
-    async def ping(self) -> None:
-        await self.redis.ping()
-
+        return int(receivers)
     async def _redis_listen_with_retries(self) -> Any:
         """python-socketio's listener loop, retrying every second: its own waits double up to a minute, so a node
         could stay deaf long after Redis is back, while the others send it what they held (pub/sub keeps nothing

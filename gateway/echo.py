@@ -125,8 +125,11 @@ class EchoGateway:
         token = token_from_auth(auth)
         provider, seconds_left = await self._provider_for(token) if token else (None, None)
         if provider is not None:
-            open_sockets = self.by_provider.get(provider.id, set())
-            if len(open_sockets) >= self.limits.max_connections_per_user:
+            # the whole cluster's count (from presence, which counts every node's sockets), at least this node's
+            # (read after the await, so that local connects racing this one are seen)
+            elsewhere = await self._shared(self.svc.presence.open_sockets(provider.id), lambda: 0)
+            anywhere = max(elsewhere, len(self.by_provider.get(provider.id, ())))
+            if anywhere >= self.limits.max_connections_per_user:
                 raise socketio.exceptions.ConnectionRefusedError(
                     f"Too many connections: at most {self.limits.max_connections_per_user} per user."
                 )

@@ -2,10 +2,11 @@
 
 A send that fails (Redis unreachable) is held here instead of turning a stored write into an error; every later
 send queues behind it, so the other nodes receive in the order this node published. One task probes Redis with
-backoff; once it answers, the task waits `settle_seconds` (the other nodes' pub/sub listeners resubscribe within
-about a second of Redis coming back, and pub/sub keeps nothing for a listener that is not there yet), then sends
-what is held, oldest first. The outbox holds at most `capacity` sends: past that the oldest are dropped, counted,
-and logged once per outage (clients that missed them catch up over REST).
+backoff. Pub/sub keeps nothing for a listener that is not subscribed yet, so once Redis answers the task waits
+until the channel has as many listeners as the last send before the outage reached (every node's listener
+resubscribes within about a second), for at most `settle_seconds` (a node that died meanwhile never comes back),
+then sends what is held, oldest first. The outbox holds at most `capacity` sends: past that the oldest are
+dropped, counted, and logged once per outage (clients that missed them catch up over REST).
 """
 from __future__ import annotations
 
@@ -22,12 +23,15 @@ Item = TypeVar("Item")
 
 class Outbox(Generic[Item]):
     def __init__(
-        self, name: str, send: Callable[[Item], Awaitable[object]], probe: Callable[[], Awaitable[object]], *,
-        capacity: int, settle_seconds: float = 2.0, first_retry_seconds: float = 0.25, max_retry_seconds: float = 5.0,
+        self, name: str, send: Callable[[Item], Awaitable[int]], listeners: Callable[[], Awaitable[int]], *,
+        capacity: int, settle_seconds: float = 10.0, first_retry_seconds: float = 0.25, max_retry_seconds: float = 5.0,
     ) -> None:
+        """`send` publishes one item and returns how many listeners received it; `listeners` counts the
+        listeners subscribed now."""
         self.name = name
         self._send = send
-        self._probe = probe
+        self._listeners = listeners
+        self._expected_listeners = 0  # how many the last successful send reached
         self.capacity = capacity
         self.settle_seconds = settle_seconds
         self._first_retry = first_retry_seconds
@@ -51,7 +55,7 @@ class Outbox(Generic[Item]):
         """Send now, or hold the item when Redis is away (or earlier sends still wait). True when it was sent."""
         if not self._held:
             try:
-                await self._send(item)
+                self._expected_listeners = await self._send(item)
                 return True
             except Exception as exc:
                 if not is_outage(exc):
@@ -73,23 +77,34 @@ class Outbox(Generic[Item]):
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain(), name=f"{self.name} outbox")
 
+    async def count_listeners(self) -> None:
+        """Note how many listeners the channel has while all is well (run every few seconds): the number to wait
+        for after an outage, even when this node sent nothing lately."""
+        if not self._held:
+            self._expected_listeners = await self._listeners()
+
     async def _drain(self) -> None:
         delay = self._first_retry
+        sent = 0
         while self._held:
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._max_retry)
             try:
-                await self._probe()
+                await self._wait_for_listeners()
             except Exception as exc:
                 if not is_outage(exc):
                     log.exception("%s: probing Redis failed", self.name)
                 continue
-            await asyncio.sleep(self.settle_seconds)
-            sent = await self._send_held()
-            if not self._held:
-                log.info("%s: Redis is back; sent the %d held sends (%d dropped)", self.name, sent, self.dropped)
-                self._warned_full = False
-                return
+            sent += await self._send_held()
+            delay = self._first_retry  # away again right after it answered: try again soon
+        log.info("%s: Redis is back; sent the %d held sends (%d dropped)", self.name, sent, self.dropped)
+        self._warned_full = False
+
+    async def _wait_for_listeners(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settle_seconds
+        while await self._listeners() < self._expected_listeners and loop.time() < deadline:
+            await asyncio.sleep(0.1)
 
     async def _send_held(self) -> int:
         sent = 0

@@ -13,6 +13,12 @@ from core.outages import describe, is_outage
 log = logging.getLogger("messenger.gateway")
 
 
+async def listeners_of(redis: Redis, channel: str) -> int:
+    """Subscribers of a pub/sub channel now (PUBSUB NUMSUB)."""
+    counts = await redis.pubsub_numsub(channel)
+    return int(counts[0][1]) if counts else 0
+
+
 class RedisListener:
     def __init__(
         self, redis: Redis, name: str, subscribe: Callable[[PubSub], Awaitable[Any]],

@@ -13,6 +13,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 
 from core.config import Config
 from core.outages import wait_until_reachable
+from core.tasks import PeriodicTask
 from core.services import SERVICES, Services
 from gateway.authorizer import ChannelAuthorizer
 from gateway.broadcast_api import BroadcastApi
@@ -74,8 +75,8 @@ def socket_server(config: Config) -> socketio.AsyncServer:
     )
 
 
-def event_bus(config: Config, sio: socketio.AsyncServer) -> EventBus:
-    return EventBus(sio, config.gateway.limits.max_queued_kb * 1024, config.gateway.outbox_size)
+def event_bus(config: Config, sio: socketio.AsyncServer, redis: Redis | None) -> EventBus:
+    return EventBus(sio, config.gateway.limits.max_queued_kb * 1024, config.gateway.outbox_size, redis)
 
 
 def node_control(config: Config, redis: Redis | None) -> LocalControl:
@@ -159,8 +160,8 @@ async def _disconnect_everyone(app: web.Application) -> None:
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     gw = app[GATEWAY]
+    svc = app[SERVICES]
     if gw.redis is not None:
-        svc = app[SERVICES]
         await wait_until_reachable("redis", svc.config.redis_url or "", gw.redis.ping, waiting=svc.lifecycle.wait_for,
                                    give_up_after=svc.config.server.wait_for_dependencies_seconds)
     await gw.control.start()
@@ -169,7 +170,13 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         gw.redis_registry.start()
     if gw.subscriber is not None:
         await gw.subscriber.start()
+    outboxes = [box for box in (gw.bus.outbox, gw.control.outbox) if box is not None]
+    counting = PeriodicTask("outbox listener count", svc.config.gateway.node_heartbeat_seconds,
+                            lambda: asyncio.gather(*(box.count_listeners() for box in outboxes)), run_first=True)
+    if outboxes:
+        counting.start()
     yield
+    await counting.stop()
     if gw.subscriber is not None:
         await gw.subscriber.stop()
     if gw.bus.outbox is not None:

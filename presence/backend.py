@@ -21,6 +21,10 @@ class PresenceBackend(Protocol):
 
     async def statuses(self, pids: Iterable[str], now: float) -> dict[str, int]: ...
 
+    async def sockets_of(self, pid: str, now: float) -> int:
+        """The user's open sockets on every live node."""
+        ...
+
     async def node_gone(self, node: str, grace: float, now: float) -> list[StatusChange]:
         """Another node died: its sockets stop counting (a backend shared between nodes; others have none)."""
         ...
@@ -110,6 +114,10 @@ class MemoryPresenceBackend:
             state = self._users.get(pid)
             result[pid] = state.evaluate(now) if state is not None else OFFLINE
         return result
+
+    async def sockets_of(self, pid: str, now: float) -> int:
+        state = self._users.get(pid)
+        return state.sockets if state is not None else 0
 
     async def node_gone(self, node: str, grace: float, now: float) -> list[StatusChange]:
         return []  # one node: there are no others whose sockets could count

@@ -172,6 +172,12 @@ class PresenceEngine:
             self._backend_lost = True
             log.warning("presence backend unreachable (%s): %s until it is back", describe(exc), consequence)
 
+    async def open_sockets(self, provider_id: str) -> int:
+        """The user's open sockets on every node (0 when online status is disabled: then nothing counts them)."""
+        if not self.enabled:
+            return 0
+        return await self.backend.sockets_of(provider_id, self.clock.time())
+
     # -- last active ---------------------------------------------------------------------------------
     def _note_setting(self, provider_id: str, setting: int) -> None:
         if setting == SETTING_OFFLINE:

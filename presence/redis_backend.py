@@ -172,6 +172,11 @@ class RedisPresenceBackend:
                     changes.append(StatusChange(pid, alias or _s(stored_alias), int(before), int(after)))
         return changes
 
+    async def sockets_of(self, pid: str, now: float) -> int:
+        live = await node_liveness.live(self.redis, self.prefix, now)
+        counts = await self.redis.hgetall(f"{self.prefix}ps:s:{pid}")
+        return sum(int(c) for n, c in counts.items() if _s(n) in live)
+
     async def sweep(self, now: float) -> list[StatusChange]:
         changes: list[StatusChange] = []
         if await node_liveness.any_expired(self.redis, self.prefix, now):

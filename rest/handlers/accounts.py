@@ -20,7 +20,7 @@ def _issued(request: web.Request, token: str, provider: Provider) -> dict[str, A
 @public
 async def register(request: web.Request) -> web.Response:
     svc = services(request)
-    svc.register_limiter.enforce(str(request.remote))  # before the password hash, the expensive part
+    await svc.register_limiter.enforce(str(request.remote))  # before the password hash, the expensive part
     fields = await read_fields(request)
     async with svc.db.session() as session:
         issued = await svc.accounts.register(session, fields.get("name"), fields.get("email"), fields.get("password"))
@@ -32,8 +32,8 @@ async def login(request: web.Request) -> web.Response:
     svc = services(request)
     fields = await read_fields(request)
     email = fields.get("email")
-    svc.login_address_limiter.enforce(str(request.remote))
-    svc.login_limiter.enforce(f"{request.remote}|{email.strip().lower() if isinstance(email, str) else ''}")
+    await svc.login_address_limiter.enforce(str(request.remote))
+    await svc.login_limiter.enforce(f"{request.remote}|{email.strip().lower() if isinstance(email, str) else ''}")
     async with svc.db.session() as session:
         issued = await svc.accounts.login(session, fields.get("email"), fields.get("password"))
     return json_response(_issued(request, issued.token, issued.provider))

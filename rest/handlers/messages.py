@@ -62,7 +62,7 @@ async def documents(request: web.Request) -> web.Response:
 async def _store(request: web.Request, kinds: tuple[str, ...]) -> web.Response:
     svc, me, session = services(request), current_provider(request), request[SESSION]
     v = await open_thread(session, request.match_info["thread"], me)
-    svc.message_limiter.enforce(f"{me.id}|{v.thread.id}")
+    await svc.message_limiter.enforce(f"{me.id}|{v.thread.id}")
     incoming = await read_incoming(request, svc, v.thread.id, kinds)
     try:
         payload = await MessageActions(svc).send(session, v, me, incoming.content)

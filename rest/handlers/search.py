@@ -32,7 +32,7 @@ def search_terms(raw: str) -> tuple[str, list[str]]:
 async def search(request: web.Request) -> web.Response:
     svc = services(request)
     me = current_provider(request)
-    decision = svc.search_limiter.enforce(me.id)
+    decision = await svc.search_limiter.enforce(me.id)
     query, items = search_terms(request.match_info.get("query", ""))
     per_page = svc.config.messenger.collections.search_page_count
     page = page_number(request.query.get("page"))
