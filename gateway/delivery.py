@@ -199,7 +199,9 @@ class EchoRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # pyt
         """python-socketio's listener loop, retrying every second: its own waits double up to a minute, so a node
         could stay deaf long after Redis is back, while the others send it what they held (pub/sub keeps nothing
         for a listener that is not subscribed)."""
-        subscribed = False
+        # python-socketio before 5.14 subscribes before it calls this: subscribing again on a new connection would
+        # leave two subscriptions, and the outbox counts listeners
+        subscribed = bool(getattr(getattr(self, "pubsub", None), "subscribed", False))
         failing = False
         while True:
             try:
