@@ -2,8 +2,8 @@
 
 A send that fails (Redis unreachable) is held here instead of turning a stored write into an error; every later
 send queues behind it, so the other nodes receive in the order this node published. One task probes Redis with
-backoff. Pub/sub keeps nothing for a listener that is not subscribed yet, so once Redis answers the task waits
-until the channel has as many listeners as the last send before the outage reached (every node's listener
+backoff (up to once a second). Pub/sub keeps nothing for a listener that is not subscribed yet, so once Redis answers the task waits
+until the channel has as many listeners as it had before the outage (every node's listener
 resubscribes within about a second), for at most `settle_seconds` (a node that died meanwhile never comes back),
 then sends what is held, oldest first. The outbox holds at most `capacity` sends: past that the oldest are
 dropped, counted, and logged once per outage (clients that missed them catch up over REST).
@@ -24,7 +24,7 @@ Item = TypeVar("Item")
 class Outbox(Generic[Item]):
     def __init__(
         self, name: str, send: Callable[[Item], Awaitable[int]], listeners: Callable[[], Awaitable[int]], *,
-        capacity: int, settle_seconds: float = 10.0, first_retry_seconds: float = 0.25, max_retry_seconds: float = 5.0,
+        capacity: int, settle_seconds: float = 10.0, first_retry_seconds: float = 0.25, max_retry_seconds: float = 1.0,
     ) -> None:
         """`send` publishes one item and returns how many listeners received it; `listeners` counts the
         listeners subscribed now."""

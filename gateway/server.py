@@ -10,6 +10,9 @@ import socketio
 from aiohttp import WSCloseCode, web
 from engineio import packet as eio_packet
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core.config import Config
 from core.outages import wait_until_reachable
@@ -50,8 +53,11 @@ def redis_client(config: Config) -> Redis | None:
     if not config.redis_url:
         return None
     # redis-py raises "Too many connections" once 100 commands are in flight; a blocking pool makes a burst of
-    # socket connects wait for a free connection instead.
-    return Redis(connection_pool=BlockingConnectionPool.from_url(config.redis_url, max_connections=128, timeout=20))
+    # socket connects wait for a free connection instead. A command that finds its pooled connection closed
+    # (Redis restarted since) is tried once more on a new one, so a restart costs no request an error.
+    return Redis(connection_pool=BlockingConnectionPool.from_url(
+        config.redis_url, max_connections=128, timeout=20, retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError]))
 
 
 def socket_server(config: Config) -> socketio.AsyncServer:
