@@ -3,8 +3,8 @@
 The order of a stop: the node turns not-ready and refuses new work (503 with `Connection: close`), stops listening,
 runs the drain steps (close every socket so clients reconnect elsewhere, settle presence, flush batched writes),
 then lets aiohttp finish the requests in flight and run every cleanup (tasks stopped, the cluster left, the
-database closed). While start-up waits for the database or Redis the port already answers (/health 200 "starting", everything else
-503 with Retry-After); "listening on ..." is printed once the node serves.
+database closed). While start-up waits for the database or Redis the port already answers (/health 200
+"starting", everything else 503 with Retry-After); "listening on ..." is printed once the node serves.
 """
 from __future__ import annotations
 

@@ -40,10 +40,9 @@ class EventBus:
         self.outbox: Outbox[dict[str, Any]] | None = None
         if self._cluster is not None:
             self._cluster.delivery = self.delivery
-            counter = redis if redis is not None else self._cluster.redis
-            channel = self._cluster.channel
-            self.outbox = Outbox("event bus", self._cluster.send, lambda: listeners_of(counter, channel),
-                                 capacity=outbox_size)
+            cluster = self._cluster
+            self.outbox = Outbox("event bus", cluster.send,
+                                 lambda: listeners_of(redis or cluster.redis, cluster.channel), capacity=outbox_size)
         # for /metrics: plain integers, one addition per publish
         self.published = 0
         self.publish_failures = 0

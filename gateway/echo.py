@@ -380,8 +380,7 @@ class EchoGateway:
             return 0
         async with self.svc.db.session() as session:
             revoked = await self.svc.accounts.revoked_among(session, in_use)
-        closing = [conn.sid for conn in self.conns.values()
-                   if conn.token_hash in revoked or any(key in revoked for key in conn.tokens)]
+        closing = [conn.sid for conn in self.conns.values() if any(key in revoked for key in conn.tokens)]
         for sid in closing:
             log.info("socket %s: its token was revoked while Redis was away, disconnecting", sid)
             await self.sio.disconnect(sid)

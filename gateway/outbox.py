@@ -2,10 +2,10 @@
 
 A send that fails (Redis unreachable) is held here instead of turning a stored write into an error; every later
 send queues behind it, so the other nodes receive in the order this node published. One task probes Redis with
-backoff (up to once a second). Pub/sub keeps nothing for a listener that is not subscribed yet, so once Redis answers the task waits
-until the channel has as many listeners as it had before the outage (every node's listener
-resubscribes within about a second), for at most `settle_seconds` (a node that died meanwhile never comes back),
-then sends what is held, oldest first. The outbox holds at most `capacity` sends: past that the oldest are
+backoff (up to once a second). Pub/sub keeps nothing for a listener that is not subscribed yet, so once Redis
+answers the task waits until the channel has as many listeners as it had before the outage (every node's
+listener resubscribes within about a second), for at most `settle_seconds` (a node that died meanwhile never comes
+back), then sends what is held, oldest first. The outbox holds at most `capacity` sends: past that the oldest are
 dropped, counted, and logged once per outage (clients that missed them catch up over REST).
 """
 from __future__ import annotations
