@@ -81,6 +81,7 @@ def build_node(config: Config, clock: Clock) -> Node:
         enabled=config.messenger.online_status.enabled,
         offline_grace_seconds=config.presence.offline_grace_seconds,
         sweep_interval_seconds=config.presence.sweep_interval_seconds,
+        shared_backend=redis is not None,
     )
     svc = Services(
         config=config,

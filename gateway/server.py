@@ -178,11 +178,13 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         await gw.subscriber.start()
     outboxes = [box for box in (gw.bus.outbox, gw.control.outbox) if box is not None]
     counting = PeriodicTask("outbox listener count", svc.config.gateway.node_heartbeat_seconds,
-                            lambda: asyncio.gather(*(box.count_listeners() for box in outboxes)), run_first=True)
-    if outboxes:
+                            lambda: asyncio.gather(*(box.count_listeners() for box in outboxes)),
+                            run_first=True) if outboxes else None
+    if counting is not None:
         counting.start()
     yield
-    await counting.stop()
+    if counting is not None:
+        await counting.stop()
     if gw.subscriber is not None:
         await gw.subscriber.stop()
     if gw.bus.outbox is not None:

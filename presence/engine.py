@@ -21,9 +21,12 @@ Listener = Callable[[StatusChange], Awaitable[None]]
 class PresenceEngine:
     def __init__(
         self, backend: PresenceBackend, clock: Clock, lifetime_minutes: int, enabled: bool = True,
-        offline_grace_seconds: float = 15.0, sweep_interval_seconds: float = 1.0,
+        offline_grace_seconds: float = 15.0, sweep_interval_seconds: float = 1.0, shared_backend: bool = False,
     ) -> None:
+        """`shared_backend`: the facts live outside this process (Redis) and may be lost, so this node remembers
+        the heartbeats it took, to re-assert them (on one node nothing is remembered: nothing can be lost)."""
         self.backend = backend
+        self._remember_beats = shared_backend
         self.clock = clock
         self.enabled = enabled
         self.lifetime_seconds = lifetime_minutes * 60.0
@@ -79,7 +82,7 @@ class PresenceEngine:
             self.touch(provider_id)
         now = self.clock.time()
         await self._emit(await self.backend.heartbeat(provider_id, alias, setting, status, self.lifetime_seconds, now))
-        if status is not None:
+        if status is not None and self._remember_beats:
             self._beats[provider_id] = (alias, setting, status, now + self.lifetime_seconds)
         return await self.status_of(provider_id)
 
