@@ -2,12 +2,7 @@
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE run.py ./
-COPY core core
-COPY domain domain
-COPY rest rest
-COPY gateway gateway
-COPY presence presence
-COPY storage storage
+COPY messenger_gateway messenger_gateway
 RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[postgres]"
 
 FROM python:3.11-slim

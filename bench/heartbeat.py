@@ -40,9 +40,9 @@ async def statements_per_heartbeat(samples: int = 100) -> float:
     from aiohttp.test_utils import TestServer
     from sqlalchemy import event
 
-    from core.app import create_app
-    from core.config import load_config
-    from core.services import SERVICES
+    from messenger_gateway.app.factory import create_app
+    from messenger_gateway.core.config import load_config
+    from messenger_gateway.core.services import SERVICES
 
     config = load_config(env={}, overrides={"storage_dir": tempfile.mkdtemp(prefix="mg-bench-"),
                                             "logging": {"level": "WARNING"}, "limits": BENCH_LIMITS,

@@ -9,10 +9,10 @@ from typing import Any, AsyncIterator, Callable
 import aiohttp
 import pytest
 
-from core.app import create_app
-from core.clock import ManualClock
-from core.config import Config, deep_merge, load_config
-from core.services import SERVICES, Services
+from messenger_gateway.app.factory import create_app
+from messenger_gateway.core.clock import ManualClock
+from messenger_gateway.core.config import Config, deep_merge, load_config
+from messenger_gateway.core.services import SERVICES, Services
 from tests.support.http import Api
 from tests.support.services import require_postgres, require_redis
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import ConfigError, load_config
+from messenger_gateway.core.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ import asyncio
 import aiohttp
 import pytest
 
-from core.services import SERVICES
+from messenger_gateway.core.services import SERVICES
 from tests.messaging.helpers import API, group, listen
 from tests.support.http import Api
 from tests.support.sockets import connect

@@ -6,8 +6,8 @@ import aiohttp
 import pytest
 from openapi_spec_validator import validate
 
-from core.app import create_app
-from rest.openapi import openapi_document
+from messenger_gateway.app.factory import create_app
+from messenger_gateway.rest.openapi import openapi_document
 from tests.conftest import make_config
 from tests.support.http import Api
 

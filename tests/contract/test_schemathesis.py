@@ -18,7 +18,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from rest.openapi import openapi_document
+from messenger_gateway.rest.openapi import openapi_document
 from tests.contract.world import World, build_world
 from tests.conftest import drop_schema
 from tests.support.nodes import free_port, spawn_node

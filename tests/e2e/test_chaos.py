@@ -26,8 +26,8 @@ import orjson
 import pytest
 import socketio
 
-from core.app import build_services
-from core.clock import SystemClock
+from messenger_gateway.app.factory import build_services
+from messenger_gateway.core.clock import SystemClock
 from tests.conftest import make_config
 from tests.e2e.test_nginx_kit import KIT, nginx_binary, render
 from tests.support.factories import make_thread

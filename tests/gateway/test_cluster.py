@@ -13,7 +13,7 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
-from core.clock import SystemClock
+from messenger_gateway.core.clock import SystemClock
 
 from tests.support.factories import make_thread
 from tests.support.http import Api

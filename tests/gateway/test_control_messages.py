@@ -4,7 +4,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from gateway.control_messages import (KINDS, ControlMessage, CountersChanged, Evict, ProviderChanged, Revoke,
+from messenger_gateway.gateway.control_messages import (KINDS, ControlMessage, CountersChanged, Evict, ProviderChanged, Revoke,
                                       SettingsChanged, from_wire, to_wire)
 
 EXAMPLES: list[ControlMessage] = [Revoke("abc"), Evict("presence-messenger.thread.t1", "p1"), Evict("c", None),

@@ -107,7 +107,7 @@ async def test_pending_participant_and_unsubscribe(api, svc, sockets):
     thread = await make_thread(svc, [alice.id, bob.id])
     from sqlalchemy import update
 
-    from storage.models import Participant
+    from messenger_gateway.storage.models import Participant
 
     async with svc.db.session() as session:
         await session.execute(update(Participant).where(Participant.owner_id == bob.id).values(pending=True))
@@ -136,7 +136,7 @@ async def test_call_presence_channel_rules(api, svc, sockets):
     ended = await make_call(svc, thread, alice.id, joined=(alice.id,), ended=True)
     from sqlalchemy import update
 
-    from storage.models import CallParticipant
+    from messenger_gateway.storage.models import CallParticipant
 
     async with svc.db.session() as session:
         await session.execute(update(CallParticipant).where(CallParticipant.owner_id == bob.id).values(kicked=True))

@@ -15,8 +15,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from core.clock import SystemClock
-from core.services import SERVICES
+from messenger_gateway.core.clock import SystemClock
+from messenger_gateway.core.services import SERVICES
 from tests.support.factories import make_friends, make_thread
 from tests.support.http import Api
 from tests.support.redis_server import OwnRedis

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from core.services import SERVICES
+from messenger_gateway.core.services import SERVICES
 from tests.messaging.helpers import API, group
 from tests.support.factories import make_friends
 from tests.support.http import Api

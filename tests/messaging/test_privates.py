@@ -127,7 +127,7 @@ async def test_thread_lists_page_by_updated_at(api, svc, clock):
         clock.advance(1)
         ids.append((await private_thread(api, me, other))["id"])
     ids.reverse()  # newest first
-    import core.config  # noqa: F401  (the page size is changed on the running service below)
+    import messenger_gateway.core.config  # noqa: F401  (the page size is changed on the running service below)
     first = (await api.get(f"{API}/threads", me.token)).body
     assert [t["id"] for t in first["data"]] == ids
     assert first["meta"] == {"index": True, "page_id": None, "next_page_id": None, "next_page_route": None,

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from sqlalchemy import event
 
-from core.app import STATUS_BROADCASTER
+from messenger_gateway.app.factory import STATUS_BROADCASTER
 
 from tests.messaging.helpers import API, group, private_thread
 from tests.support.factories import make_friends

@@ -109,7 +109,7 @@ async def test_concurrent_sends_are_pushed_in_the_order_the_lists_show(api, svc,
 async def test_a_push_stuck_on_a_slow_bus_holds_later_sends_only_briefly():
     import time
 
-    from domain.send_order import ThreadPushOrder
+    from messenger_gateway.domain.send_order import ThreadPushOrder
 
     order = ThreadPushOrder(max_wait=0.2)
     entered = asyncio.Event()

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from core.services import SERVICES
+from messenger_gateway.core.services import SERVICES
 from tests.support.factories import make_thread
 from tests.support.postgres_server import own_postgres
 

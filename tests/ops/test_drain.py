@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import socketio
 
-from core.services import SERVICES
+from messenger_gateway.core.services import SERVICES
 from tests.support.factories import make_friends, make_thread
 from tests.support.sockets import connect
 

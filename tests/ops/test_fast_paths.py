@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from storage.sqlite_driver import FastConnection
+from messenger_gateway.storage.sqlite_driver import FastConnection
 
 
 @pytest.fixture

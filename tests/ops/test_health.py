@@ -8,8 +8,8 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
-from core.app import create_app
-from core.services import SERVICES
+from messenger_gateway.app.factory import create_app
+from messenger_gateway.core.services import SERVICES
 from tests.conftest import make_config
 from tests.support.http import Api
 from tests.support.redis_server import own_redis

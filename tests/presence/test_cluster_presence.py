@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from core.clock import SystemClock
+from messenger_gateway.core.clock import SystemClock
 from tests.support.factories import make_friends
 from tests.support.nodes import node_process
 from tests.support.services import require_redis

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models import AccessToken
+from messenger_gateway.storage.models import AccessToken
 from tests.support.seed import assert_same_shape, seed_response
 
 

@@ -67,7 +67,7 @@ async def test_default_avatar_served_when_none(api):
     reply = await api.get(user.provider["avatar"]["sm"])
     assert reply.status == 200
     assert decode(reply.raw).format == "PNG"
-    assert reply.raw == (Path(__file__).resolve().parents[2] / "storage" / "assets" / "users.png").read_bytes()
+    assert reply.raw == (Path(__file__).resolve().parents[2] / "messenger_gateway" / "storage" / "assets" / "users.png").read_bytes()
     unknown = await api.get("/images/nosuchalias/x/sm/whatever.png")
     assert unknown.status == 200
     assert decode(unknown.raw).format == "PNG"

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 import socketio
 
-from core.services import SERVICES
+from messenger_gateway.core.services import SERVICES
 from tests.support.factories import make_thread
 from tests.support.http import Api
 from tests.support.redis_server import own_redis

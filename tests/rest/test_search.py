@@ -135,7 +135,7 @@ async def test_search_finds_users_without_a_settings_row(api, svc):
     """RTippin/messenger#48: users who never opened the messenger must still be found."""
     from sqlalchemy import delete
 
-    from storage.models import MessengerSettings
+    from messenger_gateway.storage.models import MessengerSettings
 
     me = await api.register()
     quiet = await api.register("Quiet Person", "quiet@example.net")

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from storage.database import Database
-from storage.migrate import upgrade
-from storage.models import Participant, Provider, Thread
+from messenger_gateway.storage.database import Database
+from messenger_gateway.storage.migrate import upgrade
+from messenger_gateway.storage.models import Participant, Provider, Thread
 
 NOW = datetime(2026, 1, 1, 10)  # naive UTC, as the models store it
 
@@ -48,7 +48,7 @@ async def test_nodes_starting_together_on_an_empty_schema_all_come_up(database):
     if database["database_url"].startswith("sqlite"):
         pytest.skip("a SQLite file belongs to one node: several nodes share PostgreSQL")
 
-    from storage.migrate import current_revision, head_revision
+    from messenger_gateway.storage.migrate import current_revision, head_revision
 
     dbs = [Database(database["database_url"], schema=database.get("database_schema")) for _ in range(4)]
     try:

@@ -13,8 +13,8 @@ from typing import Awaitable, Callable, TypeVar
 import pytest
 from sqlalchemy import text
 
-from core.services import SERVICES
-from storage.database import Database
+from messenger_gateway.core.services import SERVICES
+from messenger_gateway.storage.database import Database
 
 T = TypeVar("T")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.services import Services
-from storage.models import Call, CallParticipant, Friend, Participant, PendingFriend, Thread
+from messenger_gateway.core.services import Services
+from messenger_gateway.storage.models import Call, CallParticipant, Friend, Participant, PendingFriend, Thread
 
 OWNER_TYPE = "App\\Models\\User"
 

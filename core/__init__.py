@@ -1,1 +1,0 @@
-"""Shared building blocks: configuration, clock, JSON, errors and the app factory."""

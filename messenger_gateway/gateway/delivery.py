@@ -1,0 +1,258 @@
+"""Fan-out fast path: one event to many channels, encoded once, written straight to each local socket.
+
+python-socketio's `emit` encodes the packet once per call, then starts one task per recipient, whose packet
+goes through the socket's queue to its writer task, which builds a WebSocket frame. An Echo event goes to many
+channels at a time (a message to every member's private channel), so instead we serialise the payload once with
+orjson, build each channel's Socket.IO packet and its WebSocket frame once (server frames are not masked, so
+every socket gets the same bytes), and write the frame to each socket's transport right away when its writer
+is idle (nothing queued, not mid-write, not paused by back-pressure). Otherwise the packet joins the socket's
+queue as before, so the order of what one socket receives never changes. The bytes on the wire are the same
+Socket.IO packets, in the same frames.
+
+Across nodes, `EchoRedisManager` sends one pub/sub message per publish (not one per channel); every other node
+delivers it with the same fast path.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+import time
+from typing import Any, Callable
+
+import orjson
+import socketio
+from aiohttp.web import WebSocketResponse
+from engineio import packet as eio_packet
+from engineio.async_drivers.aiohttp import WebSocket
+
+from messenger_gateway.core.outages import describe
+
+NAMESPACE = "/"
+log = logging.getLogger("messenger.gateway")
+
+
+def frame_header(size: int) -> bytes:
+    """The header of an unmasked, final WebSocket text frame (RFC 6455 section 5.2) of `size` bytes."""
+    if size < 126:
+        return struct.pack("!BB", 0x81, size)
+    if size < 65536:
+        return struct.pack("!BBH", 0x81, 126, size)
+    return struct.pack("!BBQ", 0x81, 127, size)
+
+
+def idle_transport(sock: Any) -> Any:
+    """The socket's transport when a frame may be written to it right now, else None (then the packet is queued).
+
+    This reads private state of python-engineio and aiohttp; if a release renames it, we fall back to the queue."""
+    try:
+        return _idle_transport(sock)
+    except AttributeError:
+        return None
+
+
+def _idle_transport(sock: Any) -> Any:
+    ws: WebSocketResponse | None = getattr(sock, "mg_websocket", None)
+    queue = sock.queue
+    if ws is None or not sock.upgraded or sock.upgrading:
+        return None  # long-polling, or still switching from it
+    if not queue.empty() or not getattr(queue, "_getters", None):
+        return None  # packets waiting, or the writer is busy with a batch
+    writer = ws._writer
+    if writer is None or writer.compress or writer._closing or writer.protocol._paused:
+        return None
+    transport = writer.transport
+    return None if transport is None or transport.is_closing() else transport
+
+
+class LocalDelivery:
+    def __init__(self, sio: socketio.AsyncServer, max_queued_bytes: int = 1024 * 1024) -> None:
+        self.sio = sio
+        self.max_queued_bytes = max_queued_bytes
+        self.evicted = 0  # sockets closed for not reading (for /metrics)
+        self._unsent: dict[Any, list[bytes]] = {}  # transport -> frames for it, written together on the next turn
+        self.delivered = 0  # events written or queued to sockets, for /metrics (one addition per call)
+        self.queued = 0  # of which queued for the socket's writer (not the fast path; counted on the slow branch)
+
+    @property
+    def fast_writes(self) -> int:
+        """Events written straight to an idle socket's transport (a test checks the fast path is taken)."""
+        return self.delivered - self.queued
+
+    def deliver(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None = None) -> int:
+        """Send `event (channel, payload)` to every local socket in each channel; returns the count."""
+        rooms = self.sio.manager.rooms.get(NAMESPACE)
+        if not rooms:
+            return 0
+        sockets = self.sio.eio.sockets
+        # The Engine.IO + Socket.IO packet `42["event","channel",payload]`, as bytes, around each channel's name.
+        head = b'42[' + orjson.dumps(event) + b','
+        tail = b',' + payload_json.encode() + b']'
+        delivered = 0
+        for channel in channels:
+            members = rooms.get(channel)  # sid -> Engine.IO sid
+            if not members:
+                continue
+            name = orjson.dumps(channel)
+            frame: bytes | None = None
+            text: str | None = None
+            for sid, eio_sid in list(members.items()):
+                if sid == skip_sid:
+                    continue
+                sock = sockets.get(eio_sid)
+                if sock is None or sock.closed:
+                    continue
+                transport = idle_transport(sock)
+                if transport is not None:
+                    if frame is None:
+                        frame = b''.join((frame_header(len(head) + len(name) + len(tail)), head, name, tail))
+                    self._write_soon(transport, frame)
+                else:
+                    self.queued += 1
+                    if text is None:
+                        text = (head + name + tail)[1:].decode()  # the Socket.IO packet, for Engine.IO to frame
+                    queue = sock.queue
+                    # the waiting packets' size, estimated from this one's: the queue keeps no byte count
+                    if (queue.qsize() + 1) * len(text) > self.max_queued_bytes:
+                        self._evict(sock)
+                        continue
+                    queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
+                delivered += 1
+        self.delivered += delivered
+        return delivered
+
+    def _evict(self, sock: Any) -> None:
+        """A socket that does not read what it is sent: drop what waits for it and close it, so its memory is freed
+        (its client reconnects and resubscribes, and can catch up over REST)."""
+        if getattr(sock, "mg_evicting", False):
+            return
+        sock.mg_evicting = True
+        self.evicted += 1
+        queue = sock.queue
+        while not queue.empty():
+            queue.get_nowait()
+            queue.task_done()
+        asyncio.ensure_future(_close_slow_socket(sock))
+
+    def _write_soon(self, transport: Any, frame: bytes) -> None:
+        """Hold the frame until the event loop's next turn, so that everything published to one socket during this
+        turn (several requests' messages, when the server is busy) goes out in one write, one system call."""
+        if not self._unsent:
+            # Scheduled before anything queued for these sockets afterwards can wake their writers, so it
+            # writes first: each socket still receives in publish order.
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._unsent.setdefault(transport, []).append(frame)
+
+    def _flush(self) -> None:
+        unsent, self._unsent = self._unsent, {}
+        for transport, frames in unsent.items():
+            if not transport.is_closing():
+                transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
+
+
+SLOW_CLOSE_SECONDS = 5.0  # a socket closed for not reading gets this long to read its close frame
+
+
+async def _close_slow_socket(sock: Any) -> None:
+    log.warning("socket %s does not read what it is sent: closing it", sock.sid)
+    try:
+        await sock.close(wait=False, abort=True, reason="send queue full")  # disconnect handlers: presence...
+    except Exception:
+        log.exception("closing the slow socket %s failed", sock.sid)
+    websocket: WebSocketResponse | None = getattr(sock, "mg_websocket", None)
+    writer = getattr(websocket, "_writer", None) if websocket is not None else None
+    transport = getattr(writer, "transport", None)
+    if transport is None:  # long-polling: nothing is buffered beyond the queue, which is empty now
+        sock.queue.put_nowait(None)
+        return
+    # 1008 (policy violation) after whatever the kernel still holds; the client sees it if it ever reads again
+    reason = b"send queue full"
+    payload = struct.pack("!H", 1008) + reason
+    transport.write(struct.pack("!BB", 0x88, len(payload)) + payload)
+    transport.close()  # flushes first; a peer that never reads would keep the buffer, hence the abort below
+    asyncio.get_running_loop().call_later(SLOW_CLOSE_SECONDS, transport.abort)
+    sock.queue.put_nowait(None)
+
+
+LISTEN_RETRY_SECONDS = 1.0
+
+
+class EchoRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # python-socketio ships no types
+    """python-socketio's Redis manager, plus one message per multi-channel publish, and a listener that is back
+    within a second of Redis."""
+
+    delivery: LocalDelivery | None = None
+    on_lag: Callable[[float], None] | None = None  # seconds from the publish on another node to its delivery here
+
+    def batch_message(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None) -> dict[str, Any]:
+        return {"method": "emit", "mg_batch": True, "event": event, "channels": channels, "payload": payload_json,
+                "skip_sid": skip_sid, "namespace": NAMESPACE, "host_id": self.host_id, "ts": time.time()}
+
+    async def send(self, message: dict[str, Any]) -> int:
+        """Publish to the other nodes, returning how many nodes' listeners received it; ConnectionError when Redis
+        did not take it (python-socketio retries once, then logs and gives up)."""
+        receivers = await self._publish(message)
+        if receivers is None:
+            raise ConnectionError("Redis did not take the publish")
+        return int(receivers)
+    async def _redis_listen_with_retries(self) -> Any:
+        """python-socketio's listener loop, retrying every second: its own waits double up to a minute, so a node
+        could stay deaf long after Redis is back, while the others send it what they held (pub/sub keeps nothing
+        for a listener that is not subscribed)."""
+        # python-socketio before 5.14 subscribes before it calls this: subscribing again on a new connection would
+        # leave two subscriptions, and the outbox counts listeners
+        subscribed = bool(getattr(getattr(self, "pubsub", None), "subscribed", False))
+        failing = False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    await self.pubsub.subscribe(self.channel)
+                    subscribed = True
+                    if failing:
+                        log.info("the event bus listens to Redis again")
+                    failing = False
+                async for message in self.pubsub.listen():
+                    yield message
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not failing:
+                    log.warning("the event bus lost Redis (%s); listening again every %.0f s", describe(exc),
+                                LISTEN_RETRY_SECONDS)
+                failing = True
+                subscribed = False
+                await asyncio.sleep(LISTEN_RETRY_SECONDS)
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        if message.get("mg_batch"):
+            sent_at = message.get("ts")
+            if self.on_lag is not None and isinstance(sent_at, float):
+                self.on_lag(max(0.0, time.time() - sent_at))
+            if self.delivery is not None:
+                self.delivery.deliver(message["event"], list(message["channels"]), message["payload"],
+                                      message.get("skip_sid"))
+            return
+        await super()._handle_emit(message)
+
+
+class UncompressedWebSocket(WebSocket):  # type: ignore[misc]  # python-engineio ships no types
+    """Engine.IO's aiohttp WebSocket without permessage-deflate: compressing every frame for every socket costs
+    more CPU than the fan-out itself (Socket.IO 4's Node server also leaves it off by default)."""
+
+    async def __call__(self, environ: dict[str, Any]) -> WebSocketResponse:
+        request = environ["aiohttp.request"]
+        self._sock = WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
+        await self._sock.prepare(request)
+        owner = getattr(self.handler, "__self__", None)  # the Engine.IO socket this WebSocket serves
+        if owner is not None:
+            owner.mg_websocket = self._sock
+        self.environ = environ
+        await self.handler(self)
+        return self._sock
+
+
+def use_uncompressed_websockets(sio: socketio.AsyncServer) -> None:
+    drivers = getattr(sio.eio, "_async", None)
+    if isinstance(drivers, dict) and "websocket" in drivers:  # a copy: the driver table is shared module state
+        sio.eio._async = {**drivers, "websocket": UncompressedWebSocket}
