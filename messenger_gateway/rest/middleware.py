@@ -16,6 +16,7 @@ from messenger_gateway.core.outages import describe, is_outage
 from messenger_gateway.core.services import SERVICES, Services
 from messenger_gateway.rest.auth import PROVIDER, SESSION, TOKEN, bearer_token
 from messenger_gateway.rest.body_gate import BODY_METHODS, read_whole_body
+from messenger_gateway.rest.cors import CorsPolicy
 
 log = logging.getLogger("messenger.rest")
 access_log = logging.getLogger("messenger.access")
@@ -39,6 +40,7 @@ def errors_middleware(svc: Services) -> Middleware:
     limit = svc.config.server.max_request_kb * 1024
     idle_timeout = svc.config.server.body_idle_timeout_seconds
     total_timeout = svc.config.server.body_timeout_seconds
+    cors = CorsPolicy(svc.config.cors_origins)
 
     @web.middleware
     async def observed(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -46,14 +48,19 @@ def errors_middleware(svc: Services) -> Middleware:
         status = 500
         response: web.StreamResponse
         lifecycle.in_flight += 1
+        origin = cors.applies(request)
         try:
-            if lifecycle.draining and not request.path.startswith(OPERATIONAL):
+            if origin is not None and cors.is_preflight(request):
+                response = cors.preflight(origin)
+            elif lifecycle.draining and not request.path.startswith(OPERATIONAL):
                 response = _error(ApiError(503, "The server is shutting down. Retry on another node.",
                                            headers={"Connection": "close", "Retry-After": "1"}))
             elif request.content_length is not None and request.content_length > limit:
                 response = _error(ApiError(413, f"The request body is too large (limit {limit // 1024} KB)."))
             else:
                 response = await _answer(request, handler, limit, idle_timeout, total_timeout)
+            if origin is not None and not response.prepared:
+                cors.decorate(response.headers, origin)
             status = response.status
             return response
         except web.HTTPException as exc:  # redirects pass through

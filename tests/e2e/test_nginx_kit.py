@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.http import Api
 from tests.support.nodes import free_port
-from tests.support.services import IN_CI
+from tests.support.debian import debian_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 KIT = ROOT / "deploy" / "nginx" / "messenger.conf"
@@ -25,19 +25,7 @@ KEY = {"Authorization": "Bearer key-one"}
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-    if found:
-        return found
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=300)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "nginx-light"], capture_output=True, timeout=300,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-        found = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
-        if found:
-            return found
-    if IN_CI:
-        pytest.fail("nginx is required under CI=true and could not be installed with apt-get")
-    pytest.skip("nginx is not installed and could not be installed (apt-get, as root)")
+    return debian_tool(("nginx", "/usr/sbin/nginx"), "nginx-light")
 
 
 @pytest.fixture
