@@ -37,6 +37,7 @@ from messenger_gateway.rest.middleware import auth_middleware, errors_middleware
 from messenger_gateway.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter, redis_limits_storage
 from messenger_gateway.domain.resources import Resources
 from messenger_gateway.rest.routes import setup_routes
+from messenger_gateway.rest.web_client import WebClient
 from messenger_gateway.storage import migrate
 from messenger_gateway.storage.database import Database
 from messenger_gateway.storage.files import FileStore
@@ -128,7 +129,8 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     app = web.Application(middlewares=middlewares, client_max_size=config.server.max_request_kb * 1024)
     app[SERVICES] = svc
     app[LAST_ACTIVE_WRITER] = LastActiveWriter(svc.presence, svc.db, config.presence.last_active_flush_seconds)
-    setup_routes(app, config.messenger.api_prefix)
+    m = config.messenger
+    setup_routes(app, m.api_prefix, WebClient(m.web_prefix, m.api_prefix, m.site_name) if m.web_client else None)
     app.cleanup_ctx.append(_storage_lifecycle)
     gateway = build_gateway(app, config, svc, node.sio, node.redis)
     broadcaster = StatusBroadcaster(svc.db, svc.bus, svc.presence)

@@ -132,6 +132,7 @@ class MessengerConfig:
     socket_endpoint: str | None = None
     api_prefix: str = "/api/messenger"
     web_prefix: str = "/messenger"
+    web_client: bool = True
     broadcast_driver: str = "default"
     push_notification_driver: str = "default"
     video_driver: str = "janus"

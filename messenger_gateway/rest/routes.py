@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from messenger_gateway.rest.handlers import (accounts, avatars, calls, friends, health, invites, messages, messenger, openapi,
-                           participants, search, threads)
+from messenger_gateway.rest.handlers import (accounts, avatars, calls, friends, health, invites, messages, messenger,
+                                             openapi, participants, search, threads)
+from messenger_gateway.rest.web_client import WebClient
 
 
-def setup_routes(app: web.Application, api: str = "/api/messenger") -> None:
-    """Every route; the messenger API under `api` (`messenger.api_prefix`)."""
+def setup_routes(app: web.Application, api: str = "/api/messenger", web_client: WebClient | None = None) -> None:
+    """Every route; the messenger API under `api` (`messenger.api_prefix`), the web client where it is served."""
     r = app.router
     r.add_get("/health", health.health)
     r.add_get("/ready", health.ready)
@@ -48,6 +49,8 @@ def setup_routes(app: web.Application, api: str = "/api/messenger") -> None:
     r.add_delete(friend, friends.destroy)
 
     threads_routes(r, api)
+    if web_client is not None:
+        web_client.add_routes(r)
 
 
 def threads_routes(r: web.UrlDispatcher, api: str) -> None:

@@ -43,6 +43,7 @@ class World:
             "sent": i["sent"], "pending": i["pending"], "alias": "user", "id": self.friend, "size": "sm",
             "relations": "participants|messages|calls", "query": "Friend", "file": i["document_file"],
             "app_id": "app", "channel": f"private-messenger.thread.{i['group']}",
+            "path": f"threads/{i['group']}", "name": "app.js",
         }
         if "/images/{alias}/{id}/" in template:
             by_name.update(id=self.me, image="default.png")

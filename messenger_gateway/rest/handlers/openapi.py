@@ -12,10 +12,11 @@ from messenger_gateway.rest.openapi import openapi_document
 
 
 @lru_cache(maxsize=4)
-def _rendered(api_prefix: str) -> bytes:
-    return orjson.dumps(openapi_document(api_prefix))
+def _rendered(api_prefix: str, web_prefix: str, web_client: bool) -> bytes:
+    return orjson.dumps(openapi_document(api_prefix, web_prefix, web_client))
 
 
 @public
 async def document(request: web.Request) -> web.Response:
-    return web.Response(body=_rendered(services(request).config.messenger.api_prefix), content_type="application/json")
+    m = services(request).config.messenger
+    return web.Response(body=_rendered(m.api_prefix, m.web_prefix, m.web_client), content_type="application/json")
