@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.browser.conftest import artifact
+from tests.support.http import Api, User
 
 TIMEOUT_MS = 10_000
 
@@ -27,10 +28,19 @@ async def register(page: Any, name: str, email: str, password: str = "a long pas
     await page.locator(".me strong", has_text=name).wait_for()
 
 
-async def log_in(page: Any, email: str, password: str = "a long password") -> None:
-    await page.get_by_label("Email").fill(email)
+async def log_in(page: Any, user: User, password: str = "password123") -> None:
+    await page.get_by_label("Email").fill(user.email)
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Log in").click()
+    await page.locator(".me strong", has_text=user.name).wait_for()
+
+
+async def befriend(api: Api, a: User, b: User) -> None:
+    """Set-up over the public API: `a` asks, `b` accepts."""
+    sent = await api.post("/api/messenger/friends/sent", a.token, json={"recipient_id": b.id, "recipient_alias": "user"})
+    assert sent.status == 201, sent
+    accepted = await api.put(f"/api/messenger/friends/pending/{sent.body['id']}", b.token)
+    assert accepted.status == 201, accepted
 
 
 async def shot(page: Any, name: str) -> None:

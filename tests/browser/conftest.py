@@ -11,7 +11,9 @@ from tests.support.services import IN_CI
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # a camera and a microphone that need no hardware and no permission prompt (for the call tests)
-CHROMIUM_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--no-sandbox"]
+CHROMIUM_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--no-sandbox",
+                 # WebRTC between two contexts on one machine: real host addresses, not mDNS names
+                 "--disable-features=WebRtcHideLocalIpsWithMdns"]
 
 
 @pytest.fixture(scope="session")

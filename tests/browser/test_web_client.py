@@ -2,9 +2,15 @@
 one real server (HTTP and Socket.IO), every change seen live on the other side."""
 from __future__ import annotations
 
-import pytest
+import asyncio
+import io
 
-from tests.browser.client import open_client, register, shot
+import aiohttp
+import pytest
+from PIL import Image
+
+from tests.browser.client import befriend, log_in, open_client, register, shot
+from tests.support.http import Api
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -67,3 +73,140 @@ async def test_two_friends_talk_live_with_typing_receipts_and_online_dots(make_s
     clock.advance(4 * 60 + 5)
     await header.get_by_role("img", name="offline").wait_for()
     assert alice.errors == []
+
+
+def png(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_a_group_of_three_shares_an_image_and_a_document(make_server, browser, clock):
+    server = await make_server(**SERVER)
+    base = str(server.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as http:
+        api = Api(base + "/", http)
+        alice, bob, carol = [await api.register(n, f"{n.lower()}@example.com") for n in ("Alice", "Bob", "Carol")]
+        await befriend(api, alice, bob)
+        await befriend(api, alice, carol)
+    pages = {}
+    for user in (alice, bob, carol):
+        pages[user.name] = await open_client(browser, base, accept_downloads=True)
+        await log_in(pages[user.name], user)
+    a, b, c = pages["Alice"], pages["Bob"], pages["Carol"]
+
+    await a.get_by_role("link", name="New group").click()
+    await a.get_by_label("Name").fill("Weekend trip")
+    await a.get_by_label("Bob").check()
+    await a.get_by_label("Carol").check()
+    await shot(a, "06-new-group.png")
+    await a.get_by_role("button", name="Create group").click()
+    await a.get_by_role("heading", name="Weekend trip").wait_for()
+    for page in (b, c):  # the group appears on their side without a reload
+        await page.get_by_role("list", name="Threads").get_by_role("link", name="Weekend trip").click()
+        await page.get_by_role("heading", name="Weekend trip").wait_for()
+    await a.get_by_text("Here now: Bob, Carol").or_(a.get_by_text("Here now: Carol, Bob")).wait_for()
+
+    clock.advance(1)
+    await a.locator('input[data-kind="image"]').set_input_files(
+        files=[{"name": "beach.png", "mimeType": "image/png", "buffer": png((20, 120, 200))}])
+    for page in (a, b, c):
+        picture = page.get_by_role("log", name="Messages").get_by_role("img", name="Image from Alice", exact=True)
+        await picture.wait_for()
+        assert await picture.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0  # it really loads
+    clock.advance(1)
+    notes = b"Bring sunscreen.\n"
+    await b.locator('input[data-kind="document"]').set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": notes}])
+    for page in (a, b, c):
+        await page.get_by_role("button", name="Download notes.txt").wait_for()
+    async with c.expect_download() as download_info:
+        await c.get_by_role("button", name="Download notes.txt").click()
+    download = await download_info.value
+    assert download.suggested_filename == "notes.txt"
+    assert open(await download.path(), "rb").read() == notes
+    clock.advance(1)
+    await c.get_by_label("Message", exact=True).fill("Looks great!")
+    await c.get_by_role("button", name="Send", exact=True).click()
+    await a.get_by_role("log", name="Messages").get_by_text("Looks great!").wait_for()
+    await shot(a, "07-group-thread.png")
+    await a.get_by_role("button", name="Group").click()
+    details = a.get_by_role("region", name="Conversation details")
+    await details.get_by_role("list", name="Participants").get_by_text("Carol").wait_for()
+    await details.get_by_label("Name").wait_for()  # Alice is an admin: the group's settings are hers to change
+    await shot(a, "08-group-details.png")
+    assert a.errors == b.errors == c.errors == []
+
+
+async def test_an_invite_link_brings_a_new_person_into_the_group(make_server, browser):
+    server = await make_server(**SERVER)
+    base = str(server.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as http:
+        api = Api(base + "/", http)
+        alice = await api.register("Alice", "alice@example.com")
+        group = await api.post("/api/messenger/groups", alice.token, json={"subject": "Book club"})
+        assert group.status == 200 or group.status == 201, group
+    a = await open_client(browser, base)
+    await log_in(a, alice)
+    await a.get_by_role("list", name="Threads").get_by_role("link", name="Book club").click()
+    await a.get_by_role("button", name="Group").click()
+    await a.get_by_role("button", name="Create link").click()
+    link = await a.get_by_label("Invite link", exact=True).input_value()
+    assert link.startswith(f"{base}/messenger/join/")
+
+    dave = await (await browser.new_context()).new_page()
+    await dave.goto(link)
+    await dave.get_by_role("heading", name="Join Book club").wait_for()
+    await shot(dave, "09-invite-preview.png")
+    await register(dave, "Dave Newcomer", "dave@example.com")
+    await dave.get_by_role("button", name="Join the group").click()
+    await dave.get_by_role("heading", name="Book club").wait_for()
+    await a.get_by_text("Here now: Dave Newcomer").wait_for()
+    await a.get_by_role("log", name="Messages").get_by_text("Dave Newcomer", exact=False).first.wait_for()
+    await shot(dave, "10-joined-by-invite.png")
+    assert a.errors == []
+
+
+INBOUND_BYTES = """async () => {
+  let total = 0;
+  for (const pc of window.messengerPeers.values()) {
+    (await pc.getStats()).forEach((r) => { if (r.type === "inbound-rtp") total += r.bytesReceived || 0; });
+  }
+  return total;
+}"""
+
+
+async def test_a_video_call_between_two_browsers(make_server, browser):
+    server = await make_server(**SERVER)
+    base = str(server.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as http:
+        api = Api(base + "/", http)
+        alice, bob = await api.register("Alice", "alice@example.com"), await api.register("Bob", "bob@example.com")
+        await befriend(api, alice, bob)
+        private = await api.post("/api/messenger/privates", alice.token,
+                                 json={"recipient_id": bob.id, "recipient_alias": "user", "message": "Call?"})
+        assert private.status == 201, private
+    media = {"permissions": ["camera", "microphone"]}
+    a, b = await open_client(browser, base, **media), await open_client(browser, base, **media)
+    await log_in(a, alice)
+    await log_in(b, bob)
+    await a.get_by_role("list", name="Threads").get_by_role("link", name="Bob").click()
+    await a.get_by_role("button", name="Video call").click()
+
+    ringing = b.get_by_role("alertdialog", name="Incoming call")
+    await ringing.get_by_text("Alice is calling").wait_for()
+    await shot(b, "11-incoming-call.png")
+    await ringing.get_by_role("button", name="Join with video").click()
+    for page in (a, b):
+        await page.get_by_label("You", exact=True).wait_for()
+        await page.locator(".tiles video").nth(1).wait_for()  # the other side's video
+    first = [await page.evaluate(INBOUND_BYTES) for page in (a, b)]
+    await asyncio.sleep(2)
+    second = [await page.evaluate(INBOUND_BYTES) for page in (a, b)]
+    assert all(later > earlier > 0 for earlier, later in zip(first, second)), (first, second)
+    await shot(a, "12-video-call.png")
+
+    await a.get_by_role("button", name="End for everyone").click()
+    await b.get_by_text("The call has ended").wait_for()
+    await b.get_by_role("region", name="Call").wait_for(state="detached")
+    assert a.errors == b.errors == []

@@ -23,7 +23,8 @@ export function AuthImage({ src, alt, ...rest }) {
     if (src) blobUrl(src).then((u) => live && setUrl(u)).catch(() => {});
     return () => { live = false; };
   }, [src]);
-  return url ? html`<img src=${url} alt=${alt} ...${rest} />` : html`<span class="image-placeholder" role="img" aria-label=${alt}></span>`;
+  return url ? html`<img src=${url} alt=${alt} ...${rest} />`
+    : html`<span class="image-placeholder" role="img" aria-label=${alt ? `Loading: ${alt}` : "Loading"}></span>`;
 }
 
 export async function download(url, name) {

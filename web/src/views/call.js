@@ -75,9 +75,8 @@ function Video({ stream, muted, label }) {
     <figcaption>${label}</figcaption></figure>`;
 }
 
-function InCall() {
-  const current = state.call;
-  const { call } = current;
+function InCall({ current }) {
+  const { call } = current; // from props: the component may render once more after the call is gone from the state
   const [local, setLocal] = useState(null);
   const [remote, setRemote] = useState(new Map()); // provider id -> {stream, name}
   const [participants, setParticipants] = useState([]);
@@ -184,7 +183,7 @@ function InCall() {
 }
 
 export function CallBar() {
-  if (state.call) return html`<${InCall} key=${state.call.call.id} />`;
+  if (state.call) return html`<${InCall} key=${state.call.call.id} current=${state.call} />`;
   if (state.incomingCall) return html`<${Incoming} />`;
   return null;
 }

@@ -34,7 +34,7 @@ export function NewGroupView() {
   }
   return html`<form class="card" onSubmit=${submit} aria-labelledby="new-group-title">
     <h2 id="new-group-title">New group</h2>
-    <label>Name<input name="subject" required minlength="2" maxlength="255" /></label>
+    <label>Name<input name="subject" required minlength="3" maxlength="255" /></label>
     <${ProviderPicker} candidates=${state.friends.map((f) => f.party)} name="providers" />
     <button type="submit" class="primary">Create group</button>
   </form>`;
@@ -105,7 +105,7 @@ export function GroupPanel({ thread, onClose }) {
   return html`<section class="panel" aria-label="Conversation details">
     <button type="button" class="close" onClick=${onClose} aria-label="Close details">×</button>
     <h3>People</h3>
-    <ul class="people">${participants.map((p) => html`<li class="person" key=${p.id}>
+    <ul class="people" aria-label="Participants">${participants.map((p) => html`<li class="person" key=${p.id}>
       <${Avatar} provider=${p.owner} status=${statusOf(p.owner)} />
       <span class="person-name">${p.owner.name}${p.admin ? html` <span class="badge muted">admin</span>` : ""}</span>
       ${thread.group && options.admin && p.owner_id !== state.me.provider_id && html`<span class="person-actions">
@@ -121,7 +121,7 @@ export function GroupPanel({ thread, onClose }) {
       ${candidates.length > 0 && html`<button type="submit">Add</button>`}</form>`}
     ${settings && html`<form class="group-settings" onSubmit=${saveSettings}>
       <h3>Group settings</h3>
-      <label>Name<input name="subject" value=${settings.name} required minlength="2" maxlength="255" /></label>
+      <label>Name<input name="subject" value=${settings.name} required minlength="3" maxlength="255" /></label>
       ${GROUP_SETTINGS.map(([key, label]) => html`<label class="check" key=${key}><input type="checkbox" name=${key} checked=${settings[key]} /> ${label}</label>`)}
       <button type="submit">Save</button>
       <label class="button">Change the picture<input type="file" accept="image/*" class="sr-only" onChange=${avatar} /></label>

@@ -11,6 +11,8 @@ import { Composer } from "./composer.js";
 import { GroupPanel } from "./group.js";
 import { startCall, joinCall } from "./call.js";
 
+// a stored document is named {uploaded name}_{time}[_{random}].{ext}: people see the name they uploaded
+const documentName = (stored) => stored.replace(/_\d+(?:_[0-9a-f]{16})?(\.[A-Za-z0-9]+)$/, "$1");
 const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
 export function ThreadView({ id }) {
@@ -51,7 +53,7 @@ export function ThreadView({ id }) {
       </div>
       <div class="actions">
         ${options.knock && html`<button type="button" onClick=${knock}>Knock</button>`}
-        ${thread.has_call && thread.resources?.active_call
+        ${state.call?.call.thread_id === id ? null : thread.has_call && thread.resources?.active_call
           ? html`<button type="button" class="primary" onClick=${() => joinCall(thread.resources.active_call, thread)}>Join call</button>`
           : options.call && html`<button type="button" onClick=${() => startCall(thread, false)}>Audio call</button>
              <button type="button" onClick=${() => startCall(thread, true)}>Video call</button>`}
@@ -128,7 +130,7 @@ function MessageList({ thread }) {
 function Message({ message: m, thread, readBy }) {
   const [editing, setEditing] = useState(false);
   const mine = m.owner_id === state.me.provider_id;
-  if (m.system_message) return html`<p class="system" data-message=${m.id}>${m.body} · ${time(m.created_at)}</p>`;
+  if (m.system_message) return html`<p class="system" data-message=${m.id}>${m.owner?.name} ${m.body} · ${time(m.created_at)}</p>`;
 
   async function saveEdit(event) {
     event.preventDefault();
@@ -147,11 +149,11 @@ function Message({ message: m, thread, readBy }) {
       <button type="submit">Save</button><button type="button" onClick=${() => setEditing(false)}>Cancel</button></form>`;
   } else if (m.type === 1) {
     body = m.pending ? html`<span class="hint">Uploading ${m.body}…</span>`
-      : html`<${AuthImage} class="picture" src=${m.api_image?.md} alt=${`Image ${m.body}`} />`;
+      : html`<${AuthImage} class="picture" src=${m.api_image?.md} alt=${`Image from ${m.owner?.name}`} />`;
   } else if (m.type === 2) {
     body = m.pending ? html`<span class="hint">Uploading ${m.body}…</span>`
-      : html`<button type="button" class="file" onClick=${() => download(m.api_document, m.body)}
-                     aria-label=${`Download ${m.body}`}>${m.body}</button>`;
+      : html`<button type="button" class="file" onClick=${() => download(m.api_document, documentName(m.body))}
+                     aria-label=${`Download ${documentName(m.body)}`}>${documentName(m.body)}</button>`;
   } else {
     body = html`<span class="text">${m.body}</span>`;
   }

@@ -8,7 +8,7 @@ export function preview(message) {
   if (!message) return "";
   const who = message.owner_id === state.me?.provider_id ? "You" : message.owner?.name;
   const what = message.type === 1 ? "sent an image" : message.type === 2 ? "sent a file" : message.body;
-  return message.system_message ? message.body : `${who}: ${what}`;
+  return message.system_message ? `${message.owner?.name} ${message.body}` : `${who}: ${what}`;
 }
 
 export function ThreadList({ current }) {
