@@ -53,11 +53,9 @@ export function connect(me) {
 function callEnded(callId, onlyMe = false, message = null) {
   update((s) => {
     if (s.incomingCall?.call.id === callId) s.incomingCall = null;
-    if (s.call?.call.id === callId) {
-      s.call.ended = true;
-      if (message) s.notice = message;
-    }
+    if (s.call?.call.id === callId) s.call.ended = true;
   });
+  if (message && state.call?.call.id === callId) notify(message);
   if (!onlyMe) threads.callFinished(callId);
 }
 

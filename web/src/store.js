@@ -13,7 +13,7 @@ export const state = {
   reads: new Map(),    // thread id -> Map(provider id -> last read message id)
   incomingCall: null,  // {call, sender} while ringing
   call: null,          // the call I am in: {call, thread}
-  notice: null,        // a short line for the user (errors, "you were removed"...)
+  notices: [],         // short lines for the user (errors, "you were removed"...), see notify()
   firstMessageTo: null, // the person a new private conversation is being written to
   connected: false,
 };
@@ -36,10 +36,15 @@ export function useStore() {
   return state;
 }
 
+const NOTICE_MS = 6000;
+const MAX_NOTICES = 3;
+let noticeSerial = 0;
+
+/** A short line for the user; several at once are stacked (the newest last), each for a few seconds. */
 export function notify(text) {
-  update((s) => { s.notice = text; });
-  clearTimeout(notify.timer);
-  notify.timer = setTimeout(() => update((s) => { s.notice = null; }), 6000);
+  const notice = { id: (noticeSerial += 1), text };
+  update((s) => { s.notices = [...s.notices, notice].slice(-MAX_NOTICES); });
+  setTimeout(() => update((s) => { s.notices = s.notices.filter((n) => n !== notice); }), NOTICE_MS);
 }
 
 /** Threads by latest activity, newest first. */

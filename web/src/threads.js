@@ -1,6 +1,7 @@
 // Threads and their messages: loading, paging, sending, and applying what the sockets say.
 import { api, nextPage } from "./api.js";
 import { state, update, notify } from "./store.js";
+import { preview } from "./preview.js";
 
 let viewing = null; // the thread on screen (its new messages count as read)
 export const setViewing = (id) => { viewing = id; };
@@ -189,5 +190,5 @@ function alertNewMessage(message) {
       tone.stop(audioContext.currentTime + 0.12);
     } catch { /* no audio on this device */ }
   }
-  if (settings.message_popups) notify(`${message.owner?.name}: ${message.type === 0 ? message.body : message.type_verbose?.toLowerCase()}`);
+  if (settings.message_popups) notify(preview(message, state.me));
 }

@@ -97,7 +97,7 @@ export function App() {
       ${s.incomingCall || s.call ? html`<${CallBar} />` : null}
       ${screen ? screen() : html`<p class="empty">Pick a conversation, or find people to talk to.</p>`}
     </main>
-    ${s.notice && html`<div class="toast" role="status" aria-live="polite">${s.notice}</div>`}
+    <div class="toasts" role="status" aria-live="polite">${s.notices.map((n) => html`<p class="toast" key=${n.id}>${n.text}</p>`)}</div>
   </div>`;
 }
 

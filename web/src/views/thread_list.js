@@ -1,15 +1,9 @@
 // My threads by latest activity, with unread badges and the last message.
 import { html } from "htm/preact";
 import { sortedThreads, statusOf, state } from "../store.js";
+import { preview } from "../preview.js";
 import { linkProps } from "../router.js";
 import { Avatar } from "../images.js";
-
-export function preview(message) {
-  if (!message) return "";
-  const who = message.owner_id === state.me?.provider_id ? "You" : message.owner?.name;
-  const what = message.type === 1 ? "sent an image" : message.type === 2 ? "sent a file" : message.body;
-  return message.system_message ? `${message.owner?.name} ${message.body}` : `${who}: ${what}`;
-}
 
 export function ThreadList({ current }) {
   const list = sortedThreads();
@@ -22,7 +16,7 @@ export function ThreadList({ current }) {
         <span class="thread-text">
           <span class="thread-name">${t.name}${t.pending ? html` <span class="badge muted">pending</span>` : ""}
             ${t.has_call ? html` <span class="badge call" aria-label="call in progress">call</span>` : ""}</span>
-          <span class="thread-last">${preview(t.resources?.latest_message)}</span>
+          <span class="thread-last">${preview(t.resources?.latest_message, state.me)}</span>
         </span>
         ${t.unread_count > 0 && html`<span class="badge" aria-label=${`${t.unread_count} unread`}>${t.unread_count}</span>`}
       </a>
