@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import timedelta
 
 import aiohttp
 import pytest
 from PIL import Image
 
+from messenger_gateway.core.services import SERVICES
 from tests.browser.client import befriend, log_in, open_client, register, shot
+from tests.support.factories import make_messages, make_thread
 from tests.support.http import Api
 
 pytestmark = pytest.mark.timeout(180)
@@ -210,3 +213,92 @@ async def test_a_video_call_between_two_browsers(make_server, browser):
     await b.get_by_text("The call has ended").wait_for()
     await b.get_by_role("region", name="Call").wait_for(state="detached")
     assert a.errors == b.errors == []
+
+
+async def test_a_thread_of_ten_thousand_messages_loads_a_page_at_a_time_as_you_scroll_up(make_server, browser, clock):
+    server = await make_server(**SERVER)
+    base = str(server.make_url("")).rstrip("/")
+    svc = server.app[SERVICES]
+    async with aiohttp.ClientSession() as http:
+        api = Api(base + "/", http)
+        alice, bob = await api.register("Alice", "alice@example.com"), await api.register("Bob", "bob@example.com")
+    thread_id = await make_thread(svc, [alice.id, bob.id])
+    await make_messages(svc, thread_id, [alice.id, bob.id], 10_000, clock.now() - timedelta(days=1))
+    a = await open_client(browser, base)
+    pages: list[str] = []
+    a.on("request", lambda r: "/messages" in r.url and pages.append(r.url))
+    await log_in(a, alice)
+    await a.get_by_role("list", name="Threads").get_by_role("link", name="Bob").click()
+    log = a.get_by_role("log", name="Messages")
+    await log.get_by_text("message 9999", exact=True).wait_for()
+    shown = log.locator("article.message")
+    first_page = await shown.count()
+    assert 0 < first_page < 100 and len(pages) == 1
+    for page_number in range(2, 5):  # each time the top is reached, one older page
+        await log.evaluate("el => { el.scrollTop = 0; }")
+        await log.get_by_text(f"message {10_000 - page_number * first_page}", exact=True).wait_for()
+        assert await shown.count() == page_number * first_page
+    assert len(pages) == 4 and await shown.count() < 10_000
+    # where you were reading stays in place while older messages are added above it
+    assert await log.evaluate("el => el.scrollTop") > 0
+    assert a.errors == []
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+async def test_on_a_phone_with_the_keyboard_settings_apply_and_friends_see_the_status_chosen(make_server, browser, clock):
+    server = await make_server(**SERVER)
+    base = str(server.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as http:
+        api = Api(base + "/", http)
+        alice, bob = await api.register("Alice", "alice@example.com"), await api.register("Bob", "bob@example.com")
+        await befriend(api, alice, bob)
+        private = await api.post("/api/messenger/privates", bob.token,
+                                 json={"recipient_id": alice.id, "recipient_alias": "user", "message": "Are you there?"})
+        assert private.status == 201, private
+    phone = await open_client(browser, base, **PHONE)
+    # log in with the keyboard alone: fields in order, Enter submits
+    await phone.get_by_label("Email").focus()
+    await phone.keyboard.type(alice.email)
+    await phone.keyboard.press("Tab")
+    await phone.keyboard.type("password123")
+    await phone.keyboard.press("Enter")
+    await phone.locator(".me strong", has_text="Alice").wait_for()
+
+    # one screen at a time: the list, then the thread with a way back
+    threads = phone.get_by_role("list", name="Threads")
+    await threads.get_by_role("link", name="Bob").click()
+    await phone.get_by_role("log", name="Messages").get_by_text("Are you there?").wait_for()
+    assert not await threads.is_visible()
+    await phone.get_by_label("Message", exact=True).fill("On my phone")
+    await phone.keyboard.press("Enter")
+    await phone.get_by_role("log", name="Messages").get_by_text("On my phone").wait_for()
+    await shot(phone, "13-phone-thread.png")
+    await phone.get_by_role("button", name="Back to conversations").click()
+    await threads.wait_for()
+    await shot(phone, "14-phone-threads.png")
+
+    desktop = await open_client(browser, base)
+    await log_in(desktop, bob)
+    await desktop.get_by_role("link", name="People").click()
+    friend = desktop.get_by_role("list", name="Friends").get_by_role("listitem").filter(has_text="Alice")
+    await friend.get_by_role("img", name="online").wait_for()
+
+    await phone.get_by_role("link", name="Settings").click()
+    theme = "() => document.documentElement.dataset.theme"
+    dark = await phone.get_by_label("Dark mode").is_checked()
+    assert await phone.evaluate(theme) == ("dark" if dark else "light")
+    await phone.get_by_label("Dark mode").click()
+    await phone.wait_for_function(f"{theme} === '{'light' if dark else 'dark'}'")
+    await phone.get_by_label("Offline (hidden)").check()
+    await friend.get_by_role("img", name="offline").wait_for()
+    await phone.get_by_label("Away").check()
+    await friend.get_by_role("img", name="away").wait_for()
+    await shot(phone, "15-phone-settings.png")
+    await phone.get_by_role("button", name="‹ Chats").click()
+    await threads.wait_for()
+    async with aiohttp.ClientSession() as http:  # saved, not only shown
+        settings = await Api(base + "/", http).get("/api/messenger/settings", alice.token)
+    assert settings.body["dark_mode"] is (not dark) and settings.body["online_status"] == 2
+    assert phone.errors == desktop.errors == []

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from messenger_gateway.core.services import Services
-from messenger_gateway.storage.models import Call, CallParticipant, Friend, Participant, PendingFriend, Thread
+from sqlalchemy import insert, update
+
+from messenger_gateway.storage.models import Call, CallParticipant, Friend, Message, Participant, PendingFriend, Thread
 
 OWNER_TYPE = "App\\Models\\User"
 
@@ -62,3 +64,14 @@ async def make_friend_request(svc: Services, sender: str, recipient: str) -> str
         session.add(row)
         await session.commit()
     return row.id
+
+
+async def make_messages(svc: Services, thread_id: str, owners: list[str], count: int, start: datetime) -> None:
+    """`count` text messages "message {n}", one a second from `start`, the owners taking turns (one statement)."""
+    rows = [{"thread_id": thread_id, "owner_id": owners[n % len(owners)], "owner_type": OWNER_TYPE, "type": 0,
+             "body": f"message {n}", "created_at": start + timedelta(seconds=n), "updated_at": start + timedelta(seconds=n)}
+            for n in range(count)]
+    async with svc.db.session() as session:
+        await session.execute(insert(Message), rows)
+        await session.execute(update(Thread).where(Thread.id == thread_id).values(updated_at=start + timedelta(seconds=count)))
+        await session.commit()

@@ -218,6 +218,7 @@ var Gs=Object.defineProperty;var x=(e,t,n)=>()=>{if(n)throw n[0];try{return e&&(
     </aside>
     <main id="screen" class="screen" tabindex="-1">
       ${e.incomingCall||e.call?u`<${Ws} />`:null}
+      ${p&&t.name!=="threads"&&u`<button type="button" class="back screen-back" onClick=${()=>q("")}>‹ Chats</button>`}
       ${p?p():u`<p class="empty">Pick a conversation, or find people to talk to.</p>`}
     </main>
     <div class="toasts" role="status" aria-live="polite">${e.notices.map(a=>u`<p class="toast" key=${a.id}>${a.text}</p>`)}</div>

@@ -95,6 +95,7 @@ export function App() {
     </aside>
     <main id="screen" class="screen" tabindex="-1">
       ${s.incomingCall || s.call ? html`<${CallBar} />` : null}
+      ${screen && route.name !== "threads" && html`<button type="button" class="back screen-back" onClick=${() => go("")}>‹ Chats</button>`}
       ${screen ? screen() : html`<p class="empty">Pick a conversation, or find people to talk to.</p>`}
     </main>
     <div class="toasts" role="status" aria-live="polite">${s.notices.map((n) => html`<p class="toast" key=${n.id}>${n.text}</p>`)}</div>
