@@ -118,7 +118,8 @@ def test_config_command_prints_the_effective_configuration_with_secrets_masked(t
     env = {"PATH": "/usr/bin:/bin", "MESSENGER_GATEWAY__CLIENTS": '[{"app_id": "shop", "key": "k-secret-1", '
            '"secret": "s-secret-2"}]', "MESSENGER_REDIS_URL": "redis://:r-secret-3@127.0.0.1:6379/0",
            "MESSENGER_DATABASE_URL": "postgresql+asyncpg://app:p-secret-4@db/messenger",
-           "MESSENGER_SERVER__PORT": "7300"}
+           "MESSENGER_SERVER__PORT": "7300", "MESSENGER_MESSENGER__CALLING__ICE_SERVERS":
+           '[{"urls": ["turn:turn.example.net"], "username": "u", "credential": "t-secret-5"}]'}
     result = subprocess.run([sys.executable, "run.py", "config"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
@@ -129,4 +130,6 @@ def test_config_command_prints_the_effective_configuration_with_secrets_masked(t
     assert shown["gateway"]["clients"] == [{"app_id": "shop", "key": "***", "secret": "***"}]
     assert shown["redis_url"] == "redis://:***@127.0.0.1:6379/0"
     assert shown["database_url"] == "postgresql+asyncpg://app:***@db/messenger"
+    assert shown["messenger"]["calling"]["ice_servers"] == [{"urls": ["turn:turn.example.net"], "username": "u",
+                                                            "credential": "***"}]
     assert "secret-" not in result.stdout

@@ -130,7 +130,8 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     app[SERVICES] = svc
     app[LAST_ACTIVE_WRITER] = LastActiveWriter(svc.presence, svc.db, config.presence.last_active_flush_seconds)
     m = config.messenger
-    setup_routes(app, m.api_prefix, WebClient(m.web_prefix, m.api_prefix, m.site_name) if m.web_client else None)
+    web_client = WebClient(m.web_prefix, m.api_prefix, m.site_name, m.calling.ice_servers) if m.web_client else None
+    setup_routes(app, m.api_prefix, web_client)
     app.cleanup_ctx.append(_storage_lifecycle)
     gateway = build_gateway(app, config, svc, node.sio, node.redis)
     broadcaster = StatusBroadcaster(svc.db, svc.bus, svc.presence)

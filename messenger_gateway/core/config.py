@@ -72,11 +72,20 @@ class OnlineStatusConfig:
 
 
 @dataclass(frozen=True)
+class IceServer:
+    """A STUN or TURN server the web client's calls use to reach peers behind NAT (RTCIceServer's fields)."""
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
 class CallingConfig:
     enabled: bool = True
     ring_timeout_seconds: float = 60.0       # nobody else joined by then: the caller gets call.unanswered
     heartbeat_timeout_seconds: float = 60.0  # a participant without a call heartbeat for this long is dropped
     check_interval_seconds: float = 10.0     # how often the activity checker runs (once per cluster)
+    ice_servers: list[IceServer] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -336,7 +345,7 @@ def _env_value(var: str, hint: Any, raw: str) -> Any:
         raise ConfigError(f"environment variable {var} is not a valid value (YAML or JSON): {raw!r}") from None
 
 
-SECRET_KEYS = ("key", "secret", "password")
+SECRET_KEYS = ("key", "secret", "password", "credential")
 
 
 def effective_config(config: Config) -> dict[str, Any]:
@@ -347,10 +356,10 @@ def effective_config(config: Config) -> dict[str, Any]:
     data["database_url"] = redact_url(config.resolved_database_url)
     if data.get("redis_url"):
         data["redis_url"] = redact_url(data["redis_url"])
-    for client in data["gateway"]["clients"]:
+    for entry in [*data["gateway"]["clients"], *data["messenger"]["calling"]["ice_servers"]]:
         for key in SECRET_KEYS:
-            if client.get(key):
-                client[key] = "***"
+            if entry.get(key):
+                entry[key] = "***"
     return data
 
 

@@ -3,14 +3,18 @@
 needs no node), read once and served from memory, gzipped when the browser accepts it."""
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 from aiohttp import web
+
+from messenger_gateway.core.config import IceServer
 
 BUNDLE_DIR = Path(__file__).resolve().parent / "web"
 CONTENT_TYPES = {".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
@@ -31,7 +35,8 @@ class Asset:
 class WebClient:
     """The page and the bundle, bound to the node's prefixes and site name."""
 
-    def __init__(self, web_prefix: str, api_prefix: str, site_name: str, bundle_dir: Path = BUNDLE_DIR) -> None:
+    def __init__(self, web_prefix: str, api_prefix: str, site_name: str, ice_servers: Sequence[IceServer] = (),
+                 bundle_dir: Path = BUNDLE_DIR) -> None:
         self.web_prefix = web_prefix.rstrip("/")
         self.assets: dict[str, Asset] = {}
         for path in sorted(bundle_dir.glob("*")):
@@ -40,7 +45,9 @@ class WebClient:
                 body = path.read_bytes()
                 self.assets[path.name] = Asset(body, gzip.compress(body, 9, mtime=0), content_type,
                                                hashlib.sha256(body).hexdigest()[:16])
-        settings = {"apiPrefix": api_prefix.rstrip("/"), "webPrefix": self.web_prefix, "siteName": site_name}
+        settings = {"apiPrefix": api_prefix.rstrip("/"), "webPrefix": self.web_prefix, "siteName": site_name,
+                    "iceServers": [{key: value for key, value in dataclasses.asdict(server).items() if value is not None}
+                                   for server in ice_servers]}
         self.page_html = self._page(site_name, orjson.dumps(settings).decode()).encode()
 
     def _url(self, name: str) -> str:

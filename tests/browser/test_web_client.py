@@ -302,3 +302,29 @@ async def test_on_a_phone_with_the_keyboard_settings_apply_and_friends_see_the_s
         settings = await Api(base + "/", http).get("/api/messenger/settings", alice.token)
     assert settings.body["dark_mode"] is (not dark) and settings.body["online_status"] == 2
     assert phone.errors == desktop.errors == []
+
+
+async def test_a_call_nobody_answers_is_a_missed_call(make_server, browser, clock):
+    server = await make_server(**SERVER, messenger={"calling": {"ring_timeout_seconds": 30, "check_interval_seconds": 0.2}})
+    base = str(server.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as http:
+        api = Api(base + "/", http)
+        alice, bob = await api.register("Alice", "alice@example.com"), await api.register("Bob", "bob@example.com")
+        await befriend(api, alice, bob)
+        private = await api.post("/api/messenger/privates", alice.token,
+                                 json={"recipient_id": bob.id, "recipient_alias": "user", "message": "Ring ring"})
+        assert private.status == 201, private
+    media = {"permissions": ["camera", "microphone"]}
+    a, b = await open_client(browser, base, **media), await open_client(browser, base, **media)
+    await log_in(a, alice)
+    await log_in(b, bob)
+    await a.get_by_role("list", name="Threads").get_by_role("link", name="Bob").click()
+    await a.get_by_role("button", name="Audio call").click()
+    ringing = b.get_by_role("alertdialog", name="Incoming call")
+    await ringing.get_by_text("Alice is calling").wait_for()
+    clock.advance(31)  # past the ring timeout: the server ends the call
+    await b.get_by_text("Missed call from Alice").wait_for()
+    await ringing.wait_for(state="detached")
+    await a.get_by_text("No one answered the call").wait_for()
+    await a.get_by_role("region", name="Call").wait_for(state="detached")
+    assert a.errors == b.errors == []

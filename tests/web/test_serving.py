@@ -64,6 +64,14 @@ async def test_the_page_follows_the_prefixes(make_server):
     assert (await get(f"{base}/messenger"))[0] == 404
 
 
+async def test_the_page_hands_the_calls_their_ice_servers(make_server):
+    turn = {"urls": ["turn:turn.example.net:3478"], "username": "u", "credential": "p"}
+    server = await make_server(messenger={"calling": {"ice_servers": [{"urls": ["stun:stun.example.net"]}, turn]}})
+    page = (await get(str(server.make_url("/messenger"))))[2].decode().replace("&quot;", '"')
+    assert '"iceServers":[{"urls":["stun:stun.example.net"]},{"urls":["turn:turn.example.net:3478"],"username":"u",' \
+           '"credential":"p"}]' in page
+
+
 async def test_turned_off_it_is_not_served_nor_documented(make_server):
     server = await make_server(messenger={"web_client": False})
     base = str(server.make_url("")).rstrip("/")

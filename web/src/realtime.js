@@ -46,11 +46,14 @@ export function connect(me) {
     .listen(".friend.removed", () => people.refresh())
     .listen(".incoming.call", (e) => update((s) => { s.incomingCall = e; }))
     .listen(".call.ended", (e) => callEnded(e.id))
+    .listen(".call.unanswered", (e) => callEnded(e.id, true, "No one answered the call"))
     .listen(".left.call", (e) => callEnded(e.id, true))
     .listen(".call.kicked", (e) => e.kicked && callEnded(e.call_id, true, "You were removed from the call"));
 }
 
 function callEnded(callId, onlyMe = false, message = null) {
+  const ringing = state.incomingCall?.call.id === callId ? state.incomingCall : null;
+  if (ringing) notify(`Missed call from ${ringing.sender.name}`);
   update((s) => {
     if (s.incomingCall?.call.id === callId) s.incomingCall = null;
     if (s.call?.call.id === callId) s.call.ended = true;

@@ -6,8 +6,9 @@ import { api } from "../api.js";
 import { state, update, notify } from "../store.js";
 import * as realtime from "../realtime.js";
 import * as threads from "../threads.js";
+import { iceServers } from "../settings.js";
 
-const RING_FOR_MS = 45_000;
+const RING_FOR_MS = 90_000; // the server ends an unanswered call first (call.ended): this is for a lost event
 const CALL_HEARTBEAT_MS = 30_000;
 export const peers = new Map(); // provider id -> RTCPeerConnection (window.messengerPeers, for diagnostics)
 window.messengerPeers = peers;
@@ -51,7 +52,6 @@ function Incoming() {
     ring(true);
     const missed = setTimeout(() => {
       update((s) => { if (s.incomingCall === incoming) s.incomingCall = null; });
-      notify(`Missed call from ${incoming.sender.name}`);
     }, RING_FOR_MS);
     return () => { clearTimeout(missed); ring(false); };
   }, [incoming]);
@@ -90,7 +90,7 @@ function InCall({ current }) {
 
     function peer(providerId) {
       if (peers.has(providerId)) return peers.get(providerId);
-      const pc = new RTCPeerConnection({ iceServers: [] });
+      const pc = new RTCPeerConnection({ iceServers });
       peers.set(providerId, pc);
       media?.getTracks().forEach((track) => pc.addTrack(track, media));
       pc.onicecandidate = (e) => e.candidate && signalling?.signal({ to: providerId, type: "candidate", payload: e.candidate.toJSON() });
