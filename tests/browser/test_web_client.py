@@ -328,3 +328,68 @@ async def test_a_call_nobody_answers_is_a_missed_call(make_server, browser, cloc
     await a.get_by_text("No one answered the call").wait_for()
     await a.get_by_role("region", name="Call").wait_for(state="detached")
     assert a.errors == b.errors == []
+
+
+async def test_an_admin_runs_a_group_and_edits_deletions_knocks_and_approvals_are_live(make_server, browser, clock):
+    server = await make_server(**SERVER)
+    base = str(server.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as http:
+        api = Api(base + "/", http)
+        alice, bob, carol, dave = [await api.register(n, f"{n.lower()}@example.com") for n in ("Alice", "Bob", "Carol", "Dave")]
+        await befriend(api, alice, bob)
+        await befriend(api, alice, carol)
+        group = await api.post("/api/messenger/groups", alice.token, json={"subject": "Project team", "providers": [
+            {"id": bob.id, "alias": "user"}, {"id": carol.id, "alias": "user"}]})
+        assert group.status == 201, group
+    a, b = await open_client(browser, base), await open_client(browser, base)
+    a.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))  # "Delete this message?"
+    await log_in(a, alice)
+    await log_in(b, bob)
+    for page in (a, b):
+        await page.get_by_role("list", name="Threads").get_by_role("link", name="Project team").click()
+    a_log, b_log = a.get_by_role("log", name="Messages"), b.get_by_role("log", name="Messages")
+
+    clock.advance(1)
+    await a.get_by_label("Message", exact=True).fill("Draft text")
+    await a.keyboard.press("Enter")
+    await b_log.get_by_text("Draft text").wait_for()
+    mine = a_log.get_by_role("article").filter(has_text="Draft text")
+    await mine.get_by_role("button", name="Edit").click()
+    await a.get_by_label("Edit message").fill("Final text")
+    await a.get_by_role("button", name="Save").click()
+    edited = b_log.get_by_role("article").filter(has_text="Final text")
+    await edited.get_by_text("edited").wait_for()
+    await a_log.get_by_role("article").filter(has_text="Final text").get_by_role("button", name="Delete").click()
+    await edited.wait_for(state="detached")
+    await a_log.get_by_text("Final text").wait_for(state="detached")
+
+    await a.get_by_role("button", name="Knock").click()
+    await b.get_by_text("Alice knocked in Project team").wait_for()
+
+    await a.get_by_role("button", name="Group").click()
+    details = a.get_by_role("region", name="Conversation details")
+    people = details.get_by_role("list", name="Participants")
+    await people.get_by_role("listitem").filter(has_text="Bob").get_by_role("button", name="Make admin").click()
+    await people.get_by_role("listitem").filter(has_text="Bob").get_by_text("admin", exact=True).wait_for()
+    await people.get_by_role("listitem").filter(has_text="Carol").get_by_role("button", name="Remove").click()
+    await people.get_by_role("listitem").filter(has_text="Carol").wait_for(state="detached")
+    await details.get_by_label("Name", exact=True).fill("Renamed team")
+    await details.get_by_role("button", name="Save").click()
+    await b.get_by_role("heading", name="Renamed team").wait_for()
+    await b.get_by_role("list", name="Threads").get_by_role("link", name="Renamed team").wait_for()
+    await b.get_by_role("button", name="Group").click()  # Bob is an admin now: the settings are his too
+    await b.get_by_role("region", name="Conversation details").get_by_label("Name", exact=True).wait_for()
+    await shot(a, "16-group-admin.png")
+
+    # someone who is not a friend writes first: the thread waits for approval
+    async with aiohttp.ClientSession() as http:
+        request = await Api(base + "/", http).post("/api/messenger/privates", dave.token, json={
+            "recipient_id": alice.id, "recipient_alias": "user", "message": "Hello, may I ask something?"})
+        assert request.status == 201, request
+    waiting = a.get_by_role("list", name="Threads").get_by_role("link", name="Dave")
+    await waiting.get_by_text("pending").wait_for()
+    await waiting.click()
+    await a.get_by_role("region", name="Message request").get_by_role("button", name="Accept").click()
+    await a.get_by_label("Message", exact=True).wait_for()
+    await waiting.get_by_text("pending").wait_for(state="detached")
+    assert a.errors == b.errors == []
