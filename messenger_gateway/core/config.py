@@ -157,6 +157,14 @@ class MessengerConfig:
 
 
 @dataclass(frozen=True)
+class HistoryConfig:
+    enabled: bool = True
+    size: int = 300                # events kept per channel
+    ttl_seconds: float = 600.0     # and for this long after they were published
+    max_events: int = 200_000      # in memory, over all channels (one node; Redis trims by size and ttl)
+
+
+@dataclass(frozen=True)
 class PresenceConfig:
     offline_grace_seconds: float = 15.0
     sweep_interval_seconds: float = 1.0
@@ -240,6 +248,7 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     environment: str = "development"
     presence: PresenceConfig = field(default_factory=PresenceConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
     gateway: GatewayConfig = field(default_factory=GatewayConfig)
 
     @property
@@ -505,6 +514,9 @@ def _check_semantics(config: Config) -> None:
     if config.redis_url and not config.redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("redis_url must start with redis://, rediss:// or unix://")
     p = config.presence
+    h = config.history
+    if h.size < 1 or h.ttl_seconds < 1 or h.max_events < h.size:
+        raise ConfigError("history.size and history.ttl_seconds must be at least 1, history.max_events at least size")
     if p.offline_grace_seconds < 0 or p.sweep_interval_seconds <= 0 or p.last_active_flush_seconds <= 0:
         raise ConfigError("presence: grace must be >= 0 and the intervals > 0")
     if config.environment not in ("development", "production"):

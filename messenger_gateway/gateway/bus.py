@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from messenger_gateway.gateway.channels import provider_channel
 from messenger_gateway.gateway.delivery import EchoRedisManager, LocalDelivery
+from messenger_gateway.gateway.history import History
 from messenger_gateway.gateway.outbox import Outbox
 from messenger_gateway.gateway.redis_listener import listeners_of
 
@@ -29,10 +30,11 @@ def encode(data: Any) -> str:
 
 class EventBus:
     def __init__(self, sio: socketio.AsyncServer, max_queued_bytes: int = 1024 * 1024, outbox_size: int = 10_000,
-                 redis: Redis | None = None) -> None:
+                 redis: Redis | None = None, history: History | None = None) -> None:
         """`redis`: the node's client, to count the bus channel's listeners (the Socket.IO manager connects only
-        once the first socket does)."""
+        once the first socket does). `history`: where events get their positions (none: no positions)."""
         self._sio = sio
+        self.history = history
         self.delivery = LocalDelivery(sio, max_queued_bytes)
         manager = sio.manager
         self._cluster = manager if isinstance(manager, EchoRedisManager) else None
@@ -74,17 +76,21 @@ class EventBus:
         payload = encode(data)
         self.published += 1
         skip = except_socket or None
+        if all_or_nothing and self.outbox is not None and self.outbox.holding:
+            self.publish_failures += 1
+            return False
+        positions = await self.history.append(unique, event, payload) if self.history is not None else None
         if self._cluster is None or self.outbox is None:
-            self.delivery.deliver(event, unique, payload, skip)
+            self.delivery.deliver(event, unique, payload, skip, positions)
             return True
-        message = self._cluster.batch_message(event, unique, payload, skip)
+        message = self._cluster.batch_message(event, unique, payload, skip, positions)
         if all_or_nothing:
             if self.outbox.holding or not await self._try_send(message):
                 self.publish_failures += 1
                 return False
-            self.delivery.deliver(event, unique, payload, skip)
+            self.delivery.deliver(event, unique, payload, skip, positions)
             return True
-        self.delivery.deliver(event, unique, payload, skip)
+        self.delivery.deliver(event, unique, payload, skip, positions)
         if not await self.outbox.send(message):
             self.publish_failures += 1
             return False

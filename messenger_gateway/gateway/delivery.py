@@ -27,6 +27,7 @@ from engineio import packet as eio_packet
 from engineio.async_drivers.aiohttp import WebSocket
 
 from messenger_gateway.core.outages import describe
+from messenger_gateway.gateway.history import Position
 
 NAMESPACE = "/"
 log = logging.getLogger("messenger.gateway")
@@ -73,53 +74,124 @@ class LocalDelivery:
         self._unsent: dict[Any, list[bytes]] = {}  # transport -> frames for it, written together on the next turn
         self.delivered = 0  # events written or queued to sockets, for /metrics (one addition per call)
         self.queued = 0  # of which queued for the socket's writer (not the fast path; counted on the slow branch)
+        self.positioned: dict[str, dict[str, str]] = {}  # channel -> the sockets that asked for positions on it
+        self.held: dict[tuple[str, str], list[tuple[int | None, bytes]]] = {}  # (sid, channel) -> held packets
 
     @property
     def fast_writes(self) -> int:
         """Events written straight to an idle socket's transport (a test checks the fast path is taken)."""
         return self.delivered - self.queued
 
-    def deliver(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None = None) -> int:
-        """Send `event (channel, payload)` to every local socket in each channel; returns the count."""
+    def deliver(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None = None,
+                positions: dict[str, Position] | None = None) -> int:
+        """Send `event (channel, payload)` to every local socket in each channel; returns the count. Sockets that
+        asked for positions get `event (channel, payload, {epoch, position})` where the event has one."""
         rooms = self.sio.manager.rooms.get(NAMESPACE)
         if not rooms:
             return 0
-        sockets = self.sio.eio.sockets
         # The Engine.IO + Socket.IO packet `42["event","channel",payload]`, as bytes, around each channel's name.
         head = b'42[' + orjson.dumps(event) + b','
-        tail = b',' + payload_json.encode() + b']'
+        payload = payload_json.encode()
+        tail = b',' + payload + b']'
+        positioned = self.positioned
         delivered = 0
         for channel in channels:
             members = rooms.get(channel)  # sid -> Engine.IO sid
             if not members:
                 continue
             name = orjson.dumps(channel)
-            frame: bytes | None = None
-            text: str | None = None
-            for sid, eio_sid in list(members.items()):
-                if sid == skip_sid:
-                    continue
-                sock = sockets.get(eio_sid)
-                if sock is None or sock.closed:
-                    continue
-                transport = idle_transport(sock)
-                if transport is not None:
-                    if frame is None:
-                        frame = b''.join((frame_header(len(head) + len(name) + len(tail)), head, name, tail))
-                    self._write_soon(transport, frame)
-                else:
-                    self.queued += 1
-                    if text is None:
-                        text = (head + name + tail)[1:].decode()  # the Socket.IO packet, for Engine.IO to frame
-                    queue = sock.queue
-                    # the waiting packets' size, estimated from this one's: the queue keeps no byte count
-                    if (queue.qsize() + 1) * len(text) > self.max_queued_bytes:
-                        self._evict(sock)
-                        continue
-                    queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
-                delivered += 1
+            asked = positioned.get(channel) if positioned else None
+            delivered += self._to_members(members, skip_sid, asked, head + name + tail)
+            if asked:
+                at = positions.get(channel) if positions else None
+                body = head + name + tail if at is None else \
+                    head + name + b',' + payload + b',' + orjson.dumps(at.wire()) + b']'
+                delivered += self._to_positioned(channel, asked, skip_sid, body, at)
         self.delivered += delivered
         return delivered
+
+    def _to_members(self, members: dict[str, str], skip_sid: str | None, asked: dict[str, str] | None,
+                    body: bytes) -> int:
+        """`body` (an Engine.IO message packet) to each member but `skip_sid` and those in `asked`."""
+        sockets = self.sio.eio.sockets
+        frame: bytes | None = None
+        text: str | None = None
+        delivered = 0
+        for sid, eio_sid in list(members.items()):
+            if sid == skip_sid or (asked is not None and sid in asked):
+                continue
+            sock = sockets.get(eio_sid)
+            if sock is None or sock.closed:
+                continue
+            transport = idle_transport(sock)
+            if transport is not None:
+                if frame is None:
+                    frame = frame_header(len(body)) + body
+                self._write_soon(transport, frame)
+            else:
+                self.queued += 1
+                if text is None:
+                    text = body[1:].decode()  # the Socket.IO packet, for Engine.IO to frame
+                queue = sock.queue
+                # the waiting packets' size, estimated from this one's: the queue keeps no byte count
+                if (queue.qsize() + 1) * len(text) > self.max_queued_bytes:
+                    self._evict(sock)
+                    continue
+                queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
+            delivered += 1
+        return delivered
+
+    def _to_positioned(self, channel: str, asked: dict[str, str], skip_sid: str | None, body: bytes,
+                       at: Position | None) -> int:
+        """The positioned packet to the sockets that asked for positions; held for those still recovering."""
+        held = self.held
+        if held:
+            waiting = {sid: eio for sid, eio in asked.items() if (sid, channel) in held}
+            for sid in waiting:
+                if sid != skip_sid:
+                    held[(sid, channel)].append((at.position if at is not None else None, body))
+            if waiting:
+                asked = {sid: eio for sid, eio in asked.items() if sid not in waiting}
+        return self._to_members(asked, skip_sid, None, body)
+
+    # -- positions and recovery (gateway/history.py) -----------------------------------------------------
+    def ask_positions(self, sid: str, channel: str) -> bool:
+        """From now on `sid` (already in the channel's room) gets the channel's events with their positions."""
+        eio_sid = (self.sio.manager.rooms.get(NAMESPACE) or {}).get(channel, {}).get(sid)
+        if eio_sid is None:
+            return False
+        self.positioned.setdefault(channel, {})[sid] = eio_sid
+        return True
+
+    def forget_positions(self, sid: str, channel: str) -> None:
+        asked = self.positioned.get(channel)
+        if asked is not None:
+            asked.pop(sid, None)
+            if not asked:
+                del self.positioned[channel]
+        self.held.pop((sid, channel), None)
+
+    def hold(self, sid: str, channel: str) -> None:
+        """Keep what is published on `channel` for `sid` until `release` (while its missed events are read)."""
+        self.held[(sid, channel)] = []
+
+    def release(self, sid: str, channel: str, replay: list[tuple[int, str, str]],
+                notice: tuple[str, Position], last: int | None) -> None:
+        """Send `replay` ((position, event, payload JSON) in order), then the notice, then what was held that is
+        newer than `last` (the position the replay reached; None: everything held), in one go: nothing published
+        meanwhile can come between them."""
+        held = self.held.pop((sid, channel), [])
+        name = orjson.dumps(channel)
+        bodies = [b'42[' + orjson.dumps(event) + b',' + name + b',' + payload.encode() + b',' +
+                  orjson.dumps(Position(notice[1].epoch, position).wire()) + b']' for position, event, payload in replay]
+        bodies.append(b'42[' + orjson.dumps(notice[0]) + b',' + name + b',' + orjson.dumps(notice[1].wire()) + b']')
+        bodies += [body for position, body in held if last is None or position is None or position > last]
+        eio_sid = self.positioned.get(channel, {}).get(sid)
+        if eio_sid is None:
+            return  # unsubscribed or gone meanwhile
+        members = {sid: eio_sid}
+        for body in bodies:
+            self.delivered += self._to_members(members, None, None, body)
 
     def _evict(self, sock: Any) -> None:
         """A socket that does not read what it is sent: drop what waits for it and close it, so its memory is freed
@@ -184,9 +256,13 @@ class EchoRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # pyt
     delivery: LocalDelivery | None = None
     on_lag: Callable[[float], None] | None = None  # seconds from the publish on another node to its delivery here
 
-    def batch_message(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None) -> dict[str, Any]:
-        return {"method": "emit", "mg_batch": True, "event": event, "channels": channels, "payload": payload_json,
-                "skip_sid": skip_sid, "namespace": NAMESPACE, "host_id": self.host_id, "ts": time.time()}
+    def batch_message(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None,
+                      positions: dict[str, Position] | None = None) -> dict[str, Any]:
+        message = {"method": "emit", "mg_batch": True, "event": event, "channels": channels, "payload": payload_json,
+                   "skip_sid": skip_sid, "namespace": NAMESPACE, "host_id": self.host_id, "ts": time.time()}
+        if positions:
+            message["positions"] = {channel: [at.epoch, at.position] for channel, at in positions.items()}
+        return message
 
     async def send(self, message: dict[str, Any]) -> int:
         """Publish to the other nodes, returning how many nodes' listeners received it; ConnectionError when Redis
@@ -230,10 +306,18 @@ class EchoRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]  # pyt
             if self.on_lag is not None and isinstance(sent_at, float):
                 self.on_lag(max(0.0, time.time() - sent_at))
             if self.delivery is not None:
+                positions = message.get("positions")
                 self.delivery.deliver(message["event"], list(message["channels"]), message["payload"],
-                                      message.get("skip_sid"))
+                                      message.get("skip_sid"), _positions(positions) if positions else None)
             return
         await super()._handle_emit(message)
+
+
+def _positions(wire: Any) -> dict[str, Position] | None:
+    try:
+        return {channel: Position(str(epoch), int(position)) for channel, (epoch, position) in wire.items()}
+    except (AttributeError, TypeError, ValueError):
+        return None  # from a node we do not understand: delivered without positions
 
 
 class UncompressedWebSocket(WebSocket):  # type: ignore[misc]  # python-engineio ships no types

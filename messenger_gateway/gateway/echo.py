@@ -21,6 +21,7 @@ from messenger_gateway.core.services import Services
 from messenger_gateway.gateway import channels
 from messenger_gateway.gateway.authorizer import ChannelAuthorizer
 from messenger_gateway.gateway.control_messages import ControlMessage, Evict, Revoke
+from messenger_gateway.gateway.history import Position
 from messenger_gateway.gateway.registry import ChannelRegistry, LocalState, Member, user_key
 from messenger_gateway.storage.models import Provider
 from messenger_gateway.storage.tokens import hash_token
@@ -49,6 +50,16 @@ class Connection:
     expiry: asyncio.TimerHandle | None = None
     presence_as: dict[str, Member] = field(default_factory=dict)  # presence channel -> this socket's member
     setting: int = 1  # the provider's online_status setting when the socket connected
+
+
+def _position(value: Any) -> Position | None:
+    """A subscribe payload's `since: {epoch, position}`, or None when it is not one."""
+    if not isinstance(value, dict):
+        return None
+    epoch, position = value.get("epoch"), value.get("position")
+    if not isinstance(epoch, str) or isinstance(position, bool) or not isinstance(position, int) or position < 0:
+        return None
+    return Position(epoch, position)
 
 
 def _bearer(value: Any) -> str | None:
@@ -269,6 +280,9 @@ class EchoGateway:
         if conn.provider is not None and channels.is_call_channel(channel):
             await self.sio.enter_room(sid, channels.signal_room(channel, conn.provider.id))
         await self._shared(self.registry.room_joined(channel), _nothing)
+        if channels.is_guarded(channel) and self.svc.bus.history is not None \
+                and (payload.get("positions") is True or "since" in payload):
+            await self._recover(sid, channel, payload.get("since"))
         if channels.kind_of(channel) == channels.PRESENCE and member is not None:
             conn.presence_as[channel] = member
             first = await self._shared(self.registry.join_presence(channel, sid, member),
@@ -276,6 +290,32 @@ class EchoGateway:
             await self._send_members(sid, channel)
             if first:
                 await self.svc.bus.publish([channel], "presence:joining", member.wire(), except_socket=sid)
+
+    async def _recover(self, sid: str, channel: str, since: Any) -> None:
+        """The socket asked for positions: from now on its events on `channel` carry them. With `since`, it is
+        first sent what it missed (or told the history no longer covers it); what is published meanwhile waits,
+        so the order holds (docs/recovery.md)."""
+        history, delivery = self.svc.bus.history, self.svc.bus.delivery
+        assert history is not None
+        if not delivery.ask_positions(sid, channel):
+            return
+        delivery.hold(sid, channel)
+        try:
+            if since is None:
+                current = await history.current(channel)
+                delivery.release(sid, channel, [], ("positioned", current), current.position)
+                return
+            asked = _position(since)
+            missed = await history.since(channel, asked) if asked is not None else None
+            if missed is not None and missed.covered:
+                replay = [(e.position, e.event, e.payload) for e in missed.entries]
+                delivery.release(sid, channel, replay, ("recovered", missed.current), missed.current.position)
+            else:
+                current = missed.current if missed is not None else await history.current(channel)
+                delivery.release(sid, channel, [], ("recovery_failed", current), current.position)
+        except Exception as exc:  # the history is away (Redis): subscribed all the same, without a starting point
+            log.warning("channel history unavailable for %s: %s", channel, describe(exc))
+            delivery.release(sid, channel, [], ("recovery_failed", Position("unavailable", 0)), None)
 
     def _refusing(self, conn: Connection) -> bool:
         now = self.svc.clock.monotonic()
@@ -313,6 +353,7 @@ class EchoGateway:
 
     async def _leave(self, conn: Connection, channel: str, disconnecting: bool = False) -> None:
         conn.channels.discard(channel)
+        self.svc.bus.delivery.forget_positions(conn.sid, channel)
         conn.subscribed_as.pop(channel, None)
         if not disconnecting:
             await self.sio.leave_room(conn.sid, channel)

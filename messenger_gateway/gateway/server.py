@@ -24,6 +24,8 @@ from messenger_gateway.gateway.bus import EventBus
 from messenger_gateway.gateway.control import LocalControl, RedisControl
 from messenger_gateway.gateway.delivery import EchoRedisManager, use_uncompressed_websockets
 from messenger_gateway.gateway.echo import EchoGateway
+from messenger_gateway.gateway.history import History, MemoryHistory
+from messenger_gateway.gateway.redis_history import RedisHistory
 from messenger_gateway.gateway.redis_registry import RedisRegistry
 from messenger_gateway.gateway.redis_subscriber import RedisSubscriber
 from messenger_gateway.gateway.registry import ChannelRegistry, MemoryRegistry
@@ -82,7 +84,17 @@ def socket_server(config: Config) -> socketio.AsyncServer:
 
 
 def event_bus(config: Config, sio: socketio.AsyncServer, redis: Redis | None) -> EventBus:
-    return EventBus(sio, config.gateway.limits.max_queued_kb * 1024, config.gateway.outbox_size, redis)
+    return EventBus(sio, config.gateway.limits.max_queued_kb * 1024, config.gateway.outbox_size, redis,
+                    channel_history(config, redis))
+
+
+def channel_history(config: Config, redis: Redis | None) -> History | None:
+    h = config.history
+    if not h.enabled:
+        return None
+    if redis is None:
+        return MemoryHistory(h.size, h.ttl_seconds, h.max_events)
+    return RedisHistory(redis, config.gateway.redis_prefix, h.size, h.ttl_seconds)
 
 
 def node_control(config: Config, redis: Redis | None) -> LocalControl:

@@ -52,8 +52,9 @@ class Recorder:
         await asyncio.sleep(wait)
         assert not self.received(event, channel), f"unexpected {event!r}: {self.received(event, channel)!r}"
 
-    async def subscribe(self, channel: str, token: str | None = None) -> None:
-        payload: dict[str, Any] = {"channel": channel, "auth": {"headers": {}}}
+    async def subscribe(self, channel: str, token: str | None = None, **extra: Any) -> None:
+        """Echo's subscribe; `extra` adds fields (`since`, `positions`)."""
+        payload: dict[str, Any] = {"channel": channel, "auth": {"headers": {}}, **extra}
         if token:
             payload["auth"]["headers"]["Authorization"] = f"Bearer {token}"
         await self.client.emit("subscribe", payload)

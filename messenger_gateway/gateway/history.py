@@ -1,0 +1,164 @@
+"""The recent events of every private and presence channel, with positions, so a client that was away can be sent
+what it missed.
+
+Every event published on a guarded channel (not the `presence:*` bookkeeping, which a subscriber gets afresh)
+gets the next position of its channel. A channel's history keeps its last `size` events for `ttl` seconds; its
+`epoch` changes whenever its history is lost (evicted, expired, the node or Redis restarted), so a position is only
+ever compared with positions of the same epoch. In memory (one node) all channels together hold at most
+`max_events` events (a channel counting as one more): past that the channels written least recently are dropped
+whole.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from messenger_gateway.gateway import channels as names
+
+
+SWEEP_EVERY = 4096  # appends between two looks for expired channels (each look visits every channel)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    epoch: str
+    position: int
+
+    def wire(self) -> dict[str, object]:
+        return {"epoch": self.epoch, "position": self.position}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    position: int
+    event: str
+    payload: str  # the event's data as JSON, as it was delivered
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Missed:
+    """What a client that last saw `since` missed: the entries after it, or `covered` False when the history no
+    longer reaches back that far (or the epoch changed); `current` is where the channel is now."""
+    covered: bool
+    entries: list[Entry]
+    current: Position
+
+
+def recorded(channel: str, event: str) -> bool:
+    """Whether an event on `channel` goes into the history."""
+    return names.is_guarded(channel) and not event.startswith("presence:")
+
+
+class History(Protocol):
+    async def append(self, channels: list[str], event: str, payload: str) -> dict[str, Position]:
+        """Record the event on each recorded channel; their new positions (empty when the history is away)."""
+        ...
+
+    async def since(self, channel: str, since: Position) -> Missed: ...
+
+    async def current(self, channel: str) -> Position: ...
+
+
+class _Channel:
+    __slots__ = ("epoch", "last", "entries")
+
+    def __init__(self, size: int) -> None:
+        self.epoch = secrets.token_hex(6)
+        self.last = 0
+        self.entries: deque[Entry] = deque(maxlen=size)
+
+
+class MemoryHistory:
+    """The history of one node, bounded by `size` per channel, `ttl` seconds and `max_events` in all."""
+
+    def __init__(self, size: int, ttl: float, max_events: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.ttl, self.max_events = size, ttl, max_events
+        self._clock = clock
+        self._channels: OrderedDict[str, _Channel] = OrderedDict()  # least recently written first
+        self._events = 0  # entries held over all channels
+        self._appends = 0
+
+    @property
+    def events(self) -> int:
+        return self._events
+
+    @property
+    def channel_count(self) -> int:
+        return len(self._channels)
+
+    async def append(self, channels: list[str], event: str, payload: str) -> dict[str, Position]:
+        return self.append_now(channels, event, payload)
+
+    def append_now(self, channels: list[str], event: str, payload: str) -> dict[str, Position]:
+        if event.startswith("presence:"):
+            return {}
+        self._appends += 1
+        if self._appends % SWEEP_EVERY == 0:
+            self.sweep()
+        now = self._clock()
+        positions: dict[str, Position] = {}
+        held = self._channels
+        for channel in channels:
+            if not names.is_guarded(channel):
+                continue
+            record = held.get(channel)
+            if record is None or (record.entries and now - record.entries[-1].at > self.ttl):
+                if record is not None:  # all of it expired: a fresh history, a new epoch
+                    self._events -= len(record.entries)
+                record = held[channel] = _Channel(self.size)
+            else:
+                held.move_to_end(channel)
+            record.last += 1
+            entries = record.entries
+            if len(entries) == entries.maxlen:
+                self._events -= 1
+            entries.append(Entry(record.last, event, payload, now))
+            self._events += 1
+            positions[channel] = Position(record.epoch, record.last)
+        self._bound()
+        return positions
+
+    def _bound(self) -> None:
+        held = self._channels
+        while self._events + len(held) > self.max_events and held:
+            _, dropped = held.popitem(last=False)
+            self._events -= len(dropped.entries)
+
+    async def since(self, channel: str, since: Position) -> Missed:
+        record = self._live(channel)
+        if record is None:
+            return Missed(False, [], await self.current(channel))
+        current = Position(record.epoch, record.last)
+        if since.epoch != record.epoch or since.position > record.last:
+            return Missed(False, [], current)
+        if since.position == record.last:
+            return Missed(True, [], current)
+        oldest = self._clock() - self.ttl
+        kept = [e for e in record.entries if e.position > since.position and e.at >= oldest]
+        covered = bool(kept) and kept[0].position == since.position + 1
+        return Missed(covered, kept if covered else [], current)
+
+    async def current(self, channel: str) -> Position:
+        record = self._live(channel)
+        if record is None:  # nothing yet: the epoch its first event will have, position 0
+            record = self._channels[channel] = _Channel(self.size)
+            self._bound()
+        return Position(record.epoch, record.last)
+
+    def _live(self, channel: str) -> _Channel | None:
+        record = self._channels.get(channel)
+        if record is not None and record.entries and self._clock() - record.entries[-1].at > self.ttl:
+            self._events -= len(record.entries)
+            del self._channels[channel]
+            return None
+        return record
+
+    def sweep(self) -> None:
+        """Drop the channels whose newest event has expired (run every few seconds)."""
+        oldest = self._clock() - self.ttl
+        for channel in [c for c, r in self._channels.items() if r.entries and r.entries[-1].at < oldest]:
+            self._events -= len(self._channels.pop(channel).entries)
