@@ -53,7 +53,7 @@ class Accounts:
         clean_name = name.strip() if isinstance(name, str) else ""
         if not clean_name:
             errors["name"] = ["The name field is required."]
-        elif len(clean_name) > 255:
+        elif len(clean_name) > 255 or (isinstance(name, str) and len(name) > 255):  # the documented limit: as sent
             errors["name"] = ["The name must not be greater than 255 characters."]
         clean_email = email.strip().lower() if isinstance(email, str) else ""
         if not clean_email:

@@ -157,7 +157,7 @@ class ThreadResources:
 
 
 def index_envelope(
-    data: list[Any], *, page_id: str | None, per_page: int, total: int, final: bool, route: str,
+    data: list[Any], *, page_id: str | None, per_page: int, total: int, final: bool, route: str, query: str = "",
 ) -> dict[str, Any]:
     """The index/page envelope of spec 2.12; `route` is the list's path, pages live under `{route}/page/{id}`."""
     next_id = data[-1]["id"] if data and not final else None
@@ -167,7 +167,7 @@ def index_envelope(
             "index": page_id is None,
             "page_id": page_id,
             "next_page_id": next_id,
-            "next_page_route": f"{route}/page/{next_id}" if next_id else None,
+            "next_page_route": f"{route}/page/{next_id}{query}" if next_id else None,
             "final_page": final,
             "per_page": per_page,
             "results": len(data),

@@ -17,9 +17,10 @@ Render = Callable[[list[Any]], "list[dict[str, Any]] | Awaitable[list[dict[str, 
 
 async def list_envelope(
     session: AsyncSession, stmt: AnySelect, ts_col: Any, id_col: Any, *, pivot_id: str | None, what: str,
-    counts: tuple[int, int], route: str, render: Render, newest_first: bool = True,
+    counts: tuple[int, int], route: str, render: Render, newest_first: bool = True, query: str = "",
 ) -> dict[str, Any]:
-    """`counts` = (index size, page size). The pivot must be an item of the same list, else 404 `what`."""
+    """`counts` = (index size, page size). The pivot must be an item of the same list, else 404 `what`. `query`
+    follows the next page's route (e.g. `?since=...`)."""
     pivot = None
     if pivot_id is not None:
         row = (await session.execute(stmt.where(id_col == pivot_id))).first()
@@ -32,4 +33,4 @@ async def list_envelope(
     if inspect.isawaitable(data):
         data = await data
     return index_envelope(data, page_id=pivot_id, per_page=per_page, total=await count_of(session, stmt),
-                          final=page.final, route=route)
+                          final=page.final, route=route, query=query)

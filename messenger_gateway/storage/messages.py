@@ -1,7 +1,7 @@
 """Message queries: one message of a thread, and the lists (all, logs, images, documents) with their owners."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, func, insert, select, update
@@ -26,6 +26,14 @@ def message_list(thread_id: str, kind: str = "messages") -> Select[Message, Prov
     if kind == "documents":
         return stmt.where(Message.type == DOCUMENT)
     return stmt
+
+
+async def deleted_since(session: AsyncSession, thread_id: str, since: datetime, limit: int) -> list[str]:
+    """The ids of the thread's messages deleted after `since`, oldest deletion first."""
+    rows = await session.execute(
+        select(Message.id).where(Message.thread_id == thread_id, Message.deleted_at > since)
+        .order_by(Message.deleted_at).limit(limit))
+    return list(rows.scalars())
 
 
 async def message_in_thread(

@@ -105,3 +105,53 @@ async def test_across_two_nodes_the_history_is_the_same_everywhere(redis_nodes, 
         await on_a.subscribe(channel_of(alice), alice.token, since=event[2])
         await on_a.wait_for("recovered", channel_of(alice))
         assert texts(on_a.received("new.message", channel_of(alice))) == [f"m{n}" for n in range(1, 51)]
+
+
+async def test_a_client_away_past_the_window_catches_up_over_rest(make_server, clock):
+    server = await make_server(history={"size": 10}, messenger={"collections": {"messages_index_count": 20,
+                                                                                "messages_page_count": 20}})
+    async with aiohttp.ClientSession() as http:
+        api = Api(str(server.make_url("/")), http)
+        alice, bob = await api.register("Alice"), await api.register("Bob")
+        thread_id = (await private_thread(api, bob, alice, "first"))["id"]
+        other_id = (await private_thread(api, bob, await api.register("Carol"), "elsewhere"))["id"]
+        quiet_id = (await private_thread(api, alice, await api.register("Dan"), "quiet"))["id"]
+        await send(api, bob, thread_id, 2, clock)
+        listed = await api.get(f"{API}/threads/{thread_id}/messages", alice.token)
+        seen = listed.body["data"][0]
+        left_at = seen["created_at"]  # the last thing Alice saw before going away
+        socket = await connect(str(server.make_url("/")), alice.token)
+        await socket.subscribe(channel_of(alice), alice.token, positions=True)
+        [(_, start)] = await socket.wait_for("positioned", channel_of(alice))
+        await socket.close()
+
+        await send(api, bob, thread_id, 45, clock, start=2)
+        clock.advance(1)
+        edited = await api.put(f"{API}/threads/{thread_id}/messages/{seen['id']}", bob.token, json={"message": "m1!"})
+        assert edited.status == 200, edited
+        deleted = listed.body["data"][1]
+        assert (await api.delete(f"{API}/threads/{thread_id}/messages/{deleted['id']}", bob.token)).status == 200
+        await send(api, bob, other_id, 1, clock)
+
+        again = await connect(str(server.make_url("/")), alice.token)
+        await again.subscribe(channel_of(alice), alice.token, since=start)
+        await again.wait_for("recovery_failed", channel_of(alice))
+
+        # what changed: the threads with activity since, then each one's new and edited messages, page by page
+        threads = await api.get(f"{API}/threads?since={left_at}", alice.token)
+        assert threads.status == 200 and [t["id"] for t in threads.body["data"]] == [thread_id]
+        assert quiet_id not in [t["id"] for t in threads.body["data"]]
+        bodies: list[str] = []
+        path = f"{API}/threads/{thread_id}/messages?since={left_at}"
+        deleted_ids = None
+        while path:
+            page = await api.get(path, alice.token)
+            assert page.status == 200, page
+            bodies += [m["body"] for m in page.body["data"]]
+            deleted_ids = page.body["meta"]["deleted"] if deleted_ids is None else deleted_ids
+            path = page.body["meta"]["next_page_route"]
+            assert path is None or "since=" in path
+        assert sorted(bodies, key=lambda b: int(b.strip("m!"))) == ["m1!"] + [f"m{n}" for n in range(2, 47)]
+        assert deleted_ids == [deleted["id"]]
+        bad = await api.get(f"{API}/threads/{thread_id}/messages?since=yesterday", alice.token)
+        assert bad.status == 422 and "since" in bad.body["errors"]

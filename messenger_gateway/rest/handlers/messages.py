@@ -1,6 +1,7 @@
 """Messages, logs, images and documents of a thread (spec section 1.4), plus edits and file downloads."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from messenger_gateway.domain.messages import MessageActions
 from messenger_gateway.domain.threads import open_thread
 from messenger_gateway.rest.auth import SESSION, current_provider
 from messenger_gateway.rest.body import read_fields
+from messenger_gateway.rest.catch_up import since_of, since_query
 from messenger_gateway.rest.message_content import discard_stored, download_name, read_incoming
 from messenger_gateway.rest.presenters import Presenter
 from messenger_gateway.rest.listing import list_envelope
@@ -25,22 +27,32 @@ from messenger_gateway.storage.threads import ThreadView
 CACHE_HEADERS = {"Cache-Control": "private, max-age=86400"}
 
 
+DELETED_LISTED = 1000  # ids of messages deleted since, at most (older deletions: reload the thread)
+
+
 async def page_of(
     svc: Services, session: AsyncSession, me: Provider, v: ThreadView, kind: str, pivot_id: str | None,
+    since: datetime | None = None,
 ) -> dict[str, Any]:
-    """One page of a thread's messages (or logs, images, documents) in the index/page envelope."""
+    """One page of a thread's messages (or logs, images, documents) in the index/page envelope. With `since`: only
+    those written or edited after it, and in `meta.deleted` the ids of those deleted after it."""
     c = svc.config.messenger.collections
-    return await list_envelope(
-        session, store.message_list(v.thread.id, kind), Message.created_at, Message.id, pivot_id=pivot_id,
-        what="message", counts=(c.messages_index_count, c.messages_page_count),
+    stmt = store.message_list(v.thread.id, kind)
+    envelope = await list_envelope(
+        session, stmt if since is None else stmt.where(Message.updated_at > since), Message.created_at, Message.id,
+        pivot_id=pivot_id, what="message", counts=(c.messages_index_count, c.messages_page_count),
         render=lambda rows: Presenter(svc, session, me).messages(rows, v.thread),
-        route=f"{svc.config.messenger.api_prefix}/threads/{v.thread.id}/{kind}")
+        route=f"{svc.config.messenger.api_prefix}/threads/{v.thread.id}/{kind}", query=since_query(since))
+    if since is not None:
+        envelope["meta"]["deleted"] = await store.deleted_since(session, v.thread.id, since, DELETED_LISTED)
+    return envelope
 
 
 async def _list(request: web.Request, kind: str, pivot_key: str) -> web.Response:
     svc, me, session = services(request), current_provider(request), request[SESSION]
     v = await open_thread(session, request.match_info["thread"], me)
-    return json_response(await page_of(svc, session, me, v, kind, request.match_info.get(pivot_key)))
+    return json_response(await page_of(svc, session, me, v, kind, request.match_info.get(pivot_key),
+                                       since_of(request)))
 
 
 async def index(request: web.Request) -> web.Response:

@@ -30,6 +30,8 @@ from messenger_gateway.storage.accounts import provider_by_id
 from messenger_gateway.storage.models import Participant, Provider, Thread, new_id
 from messenger_gateway.storage.threads import GROUP, PRIVATE, ThreadView
 
+from messenger_gateway.rest.catch_up import since_of, since_query
+
 CACHE_HEADERS = {"Cache-Control": "private, max-age=86400"}
 
 
@@ -46,11 +48,13 @@ async def _list(request: web.Request, kind: int | None, route: str, pivot_key: s
         return await Presenter(svc, session, me).threads(views)
 
     c = svc.config.messenger.collections
+    since = since_of(request)
+    stmt = store.my_threads(me.id, kind)
     return json_response(await list_envelope(
-        session, store.my_threads(me.id, kind), Thread.updated_at, Thread.id,
+        session, stmt if since is None else stmt.where(Thread.updated_at > since), Thread.updated_at, Thread.id,
         pivot_id=request.match_info.get(pivot_key), what="thread",
         counts=(c.threads_index_count, c.threads_page_count), render=render,
-        route=f"{svc.config.messenger.api_prefix}/{route}"))
+        route=f"{svc.config.messenger.api_prefix}/{route}", query=since_query(since)))
 
 
 async def index(request: web.Request) -> web.Response:
