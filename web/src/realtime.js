@@ -7,6 +7,7 @@ import { api, auth } from "./api.js";
 import { state, update, notify } from "./store.js";
 import * as threads from "./threads.js";
 import * as people from "./people.js";
+import { withRecovery } from "./echo-recovery.js";
 
 let echo = null;
 const joined = new Map(); // thread id -> presence channel
@@ -21,10 +22,11 @@ export function connect(me) {
     broadcaster: "socket.io", client: io, host: window.location.origin, bearerToken: auth.token,
     transports: ["websocket", "polling"],
   });
+  // after a reconnect the gateway sends what was missed; only when it no longer can, the lists are reloaded
+  withRecovery(echo, { onRecoveryFailed: catchUp });
   const socket = echo.connector.socket;
   socket.on("connect", () => update((s) => { s.connected = true; }));
   socket.on("disconnect", () => update((s) => { s.connected = false; }));
-  socket.io.on("reconnect", () => threads.refresh());
 
   echo.private(`messenger.${me.provider_alias}.${me.provider_id}`)
     .listen(".new.message", (m) => threads.receiveMessage(m))
@@ -49,6 +51,12 @@ export function connect(me) {
     .listen(".call.unanswered", (e) => callEnded(e.id, true, "No one answered the call"))
     .listen(".left.call", (e) => callEnded(e.id, true))
     .listen(".call.kicked", (e) => e.kicked && callEnded(e.call_id, true, "You were removed from the call"));
+}
+
+let catchingUp = null;
+function catchUp() {
+  catchingUp ??= Promise.all([threads.refresh(), people.refresh()]).finally(() => { catchingUp = null; });
+  return catchingUp;
 }
 
 function callEnded(callId, onlyMe = false, message = null) {
