@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import subprocess
 
 import aiohttp
 import pytest
 
+from messenger_gateway.core.services import SERVICES
 from tests.e2e.test_laravel_echo import KEY, NodeEcho
+from tests.e2e.test_nginx_kit import KIT, nginx_binary, render
 from tests.support.http import Api
+from tests.support.nodes import free_port
 
 EVENT = "Tick"
 
@@ -78,3 +82,46 @@ async def test_across_two_nodes_it_recovers_from_the_shared_history(make_server,
         finally:
             await echo.send(cmd="exit")
             await echo.proc.wait()
+
+
+async def test_a_node_going_away_behind_the_load_balancer_loses_nothing_for_its_clients(
+        make_server, redis_settings, node_client, tmp_path):
+    nodes = [await make_server(**redis_settings, server={"trusted_proxies": ["127.0.0.1"]}) for _ in range(2)]
+    port = free_port()
+    conf = render(KIT.read_text(), [f"127.0.0.1:{node.port}" for node in nodes], port, tmp_path)
+    proxy = subprocess.Popen([nginx_binary(), "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    public = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                try:
+                    async with http.get(f"{public}/health") as resp:
+                        if resp.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+            alice = await Api(public, http).register("Alice")
+            channel = f"private-messenger.user.{alice.id}"
+            echo = await start_client(node_client, public, alice.token, channel)
+            try:
+                await echo.expect("connected")
+                await echo.expect("positioned", channel=channel)
+                [serving] = [n for n in nodes if channel in n.app[SERVICES].bus.delivery.positioned]
+                [other] = [n for n in nodes if n is not serving]
+                other_url = str(other.make_url("")).rstrip("/")
+                await publish(http, other_url, channel, range(0, 1))
+                assert (await echo.expect("event"))["data"] == {"n": 0}
+                await serving.close()  # Alice's node goes away under her
+                await echo.expect("disconnected")
+                await publish(http, other_url, channel, range(1, 51))
+                await echo.expect("connected", timeout=15)  # through nginx, to the node that is left
+                await echo.expect("recovered", channel=channel)
+                assert [line["data"]["n"] for line in echo.lines if line["type"] == "event"] == list(range(1, 51))
+            finally:
+                await echo.send(cmd="exit")
+                await echo.proc.wait()
+    finally:
+        proxy.terminate()
+        proxy.wait(5)
