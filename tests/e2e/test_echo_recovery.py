@@ -21,7 +21,7 @@ EVENT = "Tick"
 
 async def start_client(node_client, url: str, token: str, channel: str) -> NodeEcho:
     proc = await asyncio.create_subprocess_exec(
-        shutil.which("node"), str(node_client.parent / "recovery_client.mjs"), url, token, channel, EVENT,
+        shutil.which("node") or "node", str(node_client.parent / "recovery_client.mjs"), url, token, channel, EVENT,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     return NodeEcho(proc)
 
