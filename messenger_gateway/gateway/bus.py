@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from messenger_gateway.gateway.channels import provider_channel
 from messenger_gateway.gateway.delivery import EchoRedisManager, LocalDelivery
-from messenger_gateway.gateway.history import History
+from messenger_gateway.gateway.history import History, Position
 from messenger_gateway.gateway.outbox import Outbox
 from messenger_gateway.gateway.redis_listener import listeners_of
 
@@ -79,7 +79,7 @@ class EventBus:
         if all_or_nothing and self.outbox is not None and self.outbox.holding:
             self.publish_failures += 1
             return False
-        positions = await self.history.append(unique, event, payload) if self.history is not None else None
+        positions = await self._record(unique, event, payload)
         if self._cluster is None or self.outbox is None:
             self.delivery.deliver(event, unique, payload, skip, positions)
             return True
@@ -95,6 +95,16 @@ class EventBus:
             self.publish_failures += 1
             return False
         return True
+
+    async def _record(self, channels: list[str], event: str, payload: str) -> dict[str, Position] | None:
+        """The event's positions in the channel history; none while Redis is known to be away (no waiting on it
+        for every publish: the history just learns that it missed one)."""
+        if self.history is None:
+            return None
+        if self.outbox is not None and self.outbox.holding:
+            self.history.skipped()
+            return None
+        return await self.history.append(channels, event, payload)
 
     async def _try_send(self, message: dict[str, Any]) -> bool:
         assert self._cluster is not None

@@ -14,7 +14,7 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, NamedTuple, Protocol
 
 from messenger_gateway.gateway import channels as names
 
@@ -22,8 +22,7 @@ from messenger_gateway.gateway import channels as names
 SWEEP_EVERY = 4096  # appends between two looks for expired channels (each look visits every channel)
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):  # tuples: one is made per channel of every publish, and a frozen dataclass costs more
     epoch: str
     position: int
 
@@ -31,8 +30,7 @@ class Position:
         return {"epoch": self.epoch, "position": self.position}
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     position: int
     event: str
     payload: str  # the event's data as JSON, as it was delivered
@@ -61,6 +59,10 @@ class History(Protocol):
     async def since(self, channel: str, since: Position) -> Missed: ...
 
     async def current(self, channel: str) -> Position: ...
+
+    def skipped(self) -> None:
+        """An event could not be recorded (Redis is away): positions from before it are no longer complete."""
+        ...
 
 
 class _Channel:
@@ -92,6 +94,9 @@ class MemoryHistory:
 
     async def append(self, channels: list[str], event: str, payload: str) -> dict[str, Position]:
         return self.append_now(channels, event, payload)
+
+    def skipped(self) -> None:
+        """Never: nothing stands between this node and its memory."""
 
     def append_now(self, channels: list[str], event: str, payload: str) -> dict[str, Position]:
         if event.startswith("presence:"):

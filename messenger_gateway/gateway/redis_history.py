@@ -84,12 +84,15 @@ class RedisHistory:
                 self.size, self.ttl, event, payload, secrets.token_hex(5), "1" if lost else "0",
                 f"{self._clock():.3f}"])
         except (RedisError, ConnectionError, OSError):
-            self._lost = True
-            self.failures += 1
+            self.skipped()
             return {}
         generation = _text(reply[0])
         return {channel: Position(f"{generation}.{_text(reply[1 + 2 * i])}", int(reply[2 + 2 * i]))
                 for i, channel in enumerate(kept)}
+
+    def skipped(self) -> None:
+        self._lost = True
+        self.failures += 1
 
     async def since(self, channel: str, since: Position) -> Missed:
         current, entries = await self._read_after(channel, since.position)
