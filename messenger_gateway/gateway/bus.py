@@ -104,7 +104,9 @@ class EventBus:
         if self.outbox is not None and self.outbox.holding:
             self.history.skipped()
             return None
-        return await self.history.append(channels, event, payload)
+        # alone, only this node's sockets can want positions; in a cluster, any node's may
+        return await self.history.append(channels, event, payload,
+                                         self.delivery.positioned if self._cluster is None else None)
 
     async def _try_send(self, message: dict[str, Any]) -> bool:
         assert self._cluster is not None

@@ -10,15 +10,17 @@ whole.
 """
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Callable, NamedTuple, Protocol
+from typing import Callable, Container, NamedTuple, Protocol
 
 from messenger_gateway.gateway import channels as names
 
 
+GUARDED = ("private-", "presence-")  # the channels with a history (gateway/channels.py's guarded kinds)
 SWEEP_EVERY = 4096  # appends between two looks for expired channels (each look visits every channel)
 
 
@@ -52,8 +54,10 @@ def recorded(channel: str, event: str) -> bool:
 
 
 class History(Protocol):
-    async def append(self, channels: list[str], event: str, payload: str) -> dict[str, Position]:
-        """Record the event on each recorded channel; their new positions (empty when the history is away)."""
+    async def append(self, channels: list[str], event: str, payload: str,
+                     only: Container[str] | None = None) -> dict[str, Position]:
+        """Record the event on each recorded channel; their new positions (of those in `only`, when given; empty
+        when the history is away)."""
         ...
 
     async def since(self, channel: str, since: Position) -> Missed: ...
@@ -66,12 +70,13 @@ class History(Protocol):
 
 
 class _Channel:
-    __slots__ = ("epoch", "last", "entries")
+    __slots__ = ("epoch", "last", "at", "entries")
 
     def __init__(self, size: int) -> None:
         self.epoch = secrets.token_hex(6)
         self.last = 0
-        self.entries: deque[Entry] = deque(maxlen=size)
+        self.at = math.inf  # when its last event was recorded (none yet: it does not expire)
+        self.entries: deque[tuple[int, tuple[str, str, float]]] = deque(maxlen=size)
 
 
 class MemoryHistory:
@@ -92,38 +97,47 @@ class MemoryHistory:
     def channel_count(self) -> int:
         return len(self._channels)
 
-    async def append(self, channels: list[str], event: str, payload: str) -> dict[str, Position]:
-        return self.append_now(channels, event, payload)
+    async def append(self, channels: list[str], event: str, payload: str,
+                     only: Container[str] | None = None) -> dict[str, Position]:
+        return self.append_now(channels, event, payload, only)
 
     def skipped(self) -> None:
         """Never: nothing stands between this node and its memory."""
 
-    def append_now(self, channels: list[str], event: str, payload: str) -> dict[str, Position]:
+    def append_now(self, channels: list[str], event: str, payload: str,
+                   only: Container[str] | None = None) -> dict[str, Position]:
+        """Record the event; the positions of the channels in `only` (all when None): on one node they are needed
+        only where a socket asked for them, and the history is on every message's path."""
         if event.startswith("presence:"):
             return {}
         self._appends += 1
         if self._appends % SWEEP_EVERY == 0:
             self.sweep()
         now = self._clock()
+        shared = (event, payload, now)  # one per publish; each channel keeps (its position, shared)
+        expired = now - self.ttl
         positions: dict[str, Position] = {}
         held = self._channels
+        size = self.size
         for channel in channels:
-            if not names.is_guarded(channel):
+            if not channel.startswith(GUARDED):
                 continue
             record = held.get(channel)
-            if record is None or (record.entries and now - record.entries[-1].at > self.ttl):
+            if record is None or record.at < expired:
                 if record is not None:  # all of it expired: a fresh history, a new epoch
                     self._events -= len(record.entries)
-                record = held[channel] = _Channel(self.size)
+                record = held[channel] = _Channel(size)
             else:
                 held.move_to_end(channel)
             record.last += 1
+            record.at = now
             entries = record.entries
-            if len(entries) == entries.maxlen:
+            if len(entries) == size:
                 self._events -= 1
-            entries.append(Entry(record.last, event, payload, now))
+            entries.append((record.last, shared))
             self._events += 1
-            positions[channel] = Position(record.epoch, record.last)
+            if only is None or channel in only:
+                positions[channel] = Position(record.epoch, record.last)
         self._bound()
         return positions
 
@@ -143,7 +157,8 @@ class MemoryHistory:
         if since.position == record.last:
             return Missed(True, [], current)
         oldest = self._clock() - self.ttl
-        kept = [e for e in record.entries if e.position > since.position and e.at >= oldest]
+        kept = [Entry(position, *shared) for position, shared in record.entries
+                if position > since.position and shared[2] >= oldest]
         covered = bool(kept) and kept[0].position == since.position + 1
         return Missed(covered, kept if covered else [], current)
 
@@ -156,7 +171,7 @@ class MemoryHistory:
 
     def _live(self, channel: str) -> _Channel | None:
         record = self._channels.get(channel)
-        if record is not None and record.entries and self._clock() - record.entries[-1].at > self.ttl:
+        if record is not None and self._clock() - record.at > self.ttl:
             self._events -= len(record.entries)
             del self._channels[channel]
             return None
@@ -165,5 +180,5 @@ class MemoryHistory:
     def sweep(self) -> None:
         """Drop the channels whose newest event has expired (run every few seconds)."""
         oldest = self._clock() - self.ttl
-        for channel in [c for c, r in self._channels.items() if r.entries and r.entries[-1].at < oldest]:
+        for channel in [c for c, r in self._channels.items() if r.at < oldest]:
             self._events -= len(self._channels.pop(channel).entries)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Container
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -73,7 +73,9 @@ class RedisHistory:
     def _keys(self, channel: str) -> list[str]:
         return [f"{self._prefix}m:{channel}", f"{self._prefix}s:{channel}"]
 
-    async def append(self, channels: list[str], event: str, payload: str) -> dict[str, Position]:
+    async def append(self, channels: list[str], event: str, payload: str,
+                     only: Container[str] | None = None) -> dict[str, Position]:
+        """Every position (`only` does not apply: sockets on other nodes may want any of them)."""
         kept = [c for c in channels if recorded(c, event)]
         if not kept:
             return {}
