@@ -233,3 +233,32 @@ async def _has(api: Api, channel: str, expected: set[str]) -> bool:
 
 async def _equals(value: Any, expected: Any) -> bool:
     return await value == expected
+
+
+async def test_events_redis_could_not_record_are_never_a_silent_gap_in_recovery(cluster):
+    redis, node_a, node_b, api_a, api_b = await cluster()
+    alice, bob = await api_a.register(), await api_a.register()
+    thread = await make_thread(node_a.app[SERVICES], [alice.id, bob.id])
+    channel = f"private-messenger.user.{alice.id}"
+    first = await connect(str(node_b.make_url("/")), alice.token)
+    await first.subscribe(channel, alice.token, positions=True)
+    await asyncio.sleep(0.3)
+    await send(api_a, bob, thread, "recorded")
+    [event] = await first.wait_for("new.message", channel)
+    await first.close()
+
+    redis.kill()
+    for n in range(3):
+        await send(api_a, bob, thread, f"unrecorded {n}")  # stored and answered, but in no history
+    redis.start()  # back, empty
+    await eventually(lambda: _ready(api_b), what="node B ready")
+    again = await connect(str(node_b.make_url("/")), alice.token)
+    await again.subscribe(channel, alice.token, since=event[2])
+    [(_, failed)] = await again.wait_for("recovery_failed", channel, timeout=10)
+    assert failed["epoch"] != event[2]["epoch"]  # not "nothing missed": the client must catch up over REST
+    caught_up = await api_b.get(f"/api/messenger/threads/{thread}/messages?since={event[1]['created_at']}", alice.token)
+    assert sorted(m["body"] for m in caught_up.body["data"]) == [f"unrecorded {n}" for n in range(3)]
+
+
+async def _ready(api: Api) -> bool:
+    return (await api.get("/ready")).status == 200

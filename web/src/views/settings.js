@@ -31,12 +31,13 @@ export function SettingsView() {
   }
 
   async function avatar(event) {
-    const file = event.currentTarget.files[0];
+    const input = event.currentTarget; // gone from the event once it has been handled
+    const file = input.files[0];
     if (!file) return;
     const form = new FormData();
     form.append("image", file);
     await changeAvatar(api("avatar", { method: "POST", form }));
-    event.currentTarget.value = "";
+    input.value = "";
   }
 
   async function changeAvatar(request) {
