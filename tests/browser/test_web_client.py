@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import pytest
@@ -13,7 +14,7 @@ from PIL import Image
 from messenger_gateway.core.services import SERVICES
 from tests.browser.client import befriend, log_in, open_client, register, shot
 from tests.support.factories import make_messages, make_thread
-from tests.support.http import Api
+from tests.support.http import Api, User
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -170,6 +171,32 @@ async def test_an_invite_link_brings_a_new_person_into_the_group(make_server, br
     assert a.errors == []
 
 
+async def friends_in_a_private_thread(base: str, first_message: str) -> tuple[User, User]:
+    """Alice and Bob, friends, with a private thread Alice started (set up over the public API)."""
+    async with aiohttp.ClientSession() as http:
+        api = Api(base + "/", http)
+        alice, bob = await api.register("Alice", "alice@example.com"), await api.register("Bob", "bob@example.com")
+        await befriend(api, alice, bob)
+        private = await api.post("/api/messenger/privates", alice.token,
+                                 json={"recipient_id": bob.id, "recipient_alias": "user", "message": first_message})
+        assert private.status == 201, private
+    return alice, bob
+
+
+async def alice_calls_bob(browser: Any, base: str, button: str, first_message: str) -> tuple[Any, Any, Any]:
+    """Both signed in, Alice presses `button` in their thread; Bob's page rings. (Alice's page, Bob's, the ring.)"""
+    alice, bob = await friends_in_a_private_thread(base, first_message)
+    media = {"permissions": ["camera", "microphone"]}
+    a, b = await open_client(browser, base, **media), await open_client(browser, base, **media)
+    await log_in(a, alice)
+    await log_in(b, bob)
+    await a.get_by_role("list", name="Threads").get_by_role("link", name="Bob").click()
+    await a.get_by_role("button", name=button).click()
+    ringing = b.get_by_role("alertdialog", name="Incoming call")
+    await ringing.get_by_text("Alice is calling").wait_for()
+    return a, b, ringing
+
+
 INBOUND_BYTES = """async () => {
   let total = 0;
   for (const pc of window.messengerPeers.values()) {
@@ -181,23 +208,7 @@ INBOUND_BYTES = """async () => {
 
 async def test_a_video_call_between_two_browsers(make_server, browser):
     server = await make_server(**SERVER)
-    base = str(server.make_url("")).rstrip("/")
-    async with aiohttp.ClientSession() as http:
-        api = Api(base + "/", http)
-        alice, bob = await api.register("Alice", "alice@example.com"), await api.register("Bob", "bob@example.com")
-        await befriend(api, alice, bob)
-        private = await api.post("/api/messenger/privates", alice.token,
-                                 json={"recipient_id": bob.id, "recipient_alias": "user", "message": "Call?"})
-        assert private.status == 201, private
-    media = {"permissions": ["camera", "microphone"]}
-    a, b = await open_client(browser, base, **media), await open_client(browser, base, **media)
-    await log_in(a, alice)
-    await log_in(b, bob)
-    await a.get_by_role("list", name="Threads").get_by_role("link", name="Bob").click()
-    await a.get_by_role("button", name="Video call").click()
-
-    ringing = b.get_by_role("alertdialog", name="Incoming call")
-    await ringing.get_by_text("Alice is calling").wait_for()
+    a, b, ringing = await alice_calls_bob(browser, str(server.make_url("")).rstrip("/"), "Video call", "Call?")
     await shot(b, "11-incoming-call.png")
     await ringing.get_by_role("button", name="Join with video").click()
     for page in (a, b):
@@ -315,22 +326,7 @@ async def test_on_a_phone_with_the_keyboard_settings_apply_and_friends_see_the_s
 
 async def test_a_call_nobody_answers_is_a_missed_call(make_server, browser, clock):
     server = await make_server(**SERVER, messenger={"calling": {"ring_timeout_seconds": 30, "check_interval_seconds": 0.2}})
-    base = str(server.make_url("")).rstrip("/")
-    async with aiohttp.ClientSession() as http:
-        api = Api(base + "/", http)
-        alice, bob = await api.register("Alice", "alice@example.com"), await api.register("Bob", "bob@example.com")
-        await befriend(api, alice, bob)
-        private = await api.post("/api/messenger/privates", alice.token,
-                                 json={"recipient_id": bob.id, "recipient_alias": "user", "message": "Ring ring"})
-        assert private.status == 201, private
-    media = {"permissions": ["camera", "microphone"]}
-    a, b = await open_client(browser, base, **media), await open_client(browser, base, **media)
-    await log_in(a, alice)
-    await log_in(b, bob)
-    await a.get_by_role("list", name="Threads").get_by_role("link", name="Bob").click()
-    await a.get_by_role("button", name="Audio call").click()
-    ringing = b.get_by_role("alertdialog", name="Incoming call")
-    await ringing.get_by_text("Alice is calling").wait_for()
+    a, b, ringing = await alice_calls_bob(browser, str(server.make_url("")).rstrip("/"), "Audio call", "Ring ring")
     clock.advance(31)  # past the ring timeout: the server ends the call
     await b.get_by_text("Missed call from Alice").wait_for()
     await ringing.wait_for(state="detached")

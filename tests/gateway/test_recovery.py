@@ -2,6 +2,8 @@
 reconnect gets what it missed, in order, exactly once, before new events; on one node and on two nodes with Redis."""
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 import pytest
 
@@ -21,6 +23,14 @@ async def send(api: Api, sender: User, thread_id: str, count: int, clock, start:
         clock.advance(1)
         reply = await api.post(f"{API}/threads/{thread_id}/messages", sender.token, json={"message": f"m{n}"})
         assert reply.status == 201, reply
+
+
+async def positioned(url: str, user: User) -> tuple[Any, dict]:
+    """A socket of `user` on their private channel with positions, and where the channel stood."""
+    socket = await connect(url, user.token)
+    await socket.subscribe(channel_of(user), user.token, positions=True)
+    [(_, start)] = await socket.wait_for("positioned", channel_of(user))
+    return socket, start
 
 
 def texts(events: list) -> list[str]:
@@ -62,9 +72,7 @@ async def test_a_client_away_longer_than_the_window_is_told_so(make_server, cloc
         api = Api(str(server.make_url("/")), http)
         alice, bob = await api.register("Alice"), await api.register("Bob")
         thread_id = (await private_thread(api, bob, alice, "first"))["id"]
-        first = await connect(str(server.make_url("/")), alice.token)
-        await first.subscribe(channel_of(alice), alice.token, positions=True)
-        [(_, start)] = await first.wait_for("positioned", channel_of(alice))
+        first, start = await positioned(str(server.make_url("/")), alice)
         await first.close()
         await send(api, bob, thread_id, 11, clock)
         again = await connect(str(server.make_url("/")), alice.token)
@@ -91,9 +99,7 @@ async def test_across_two_nodes_the_history_is_the_same_everywhere(redis_nodes, 
         api_a = Api(str(node_a.make_url("/")), http)
         alice, bob = await api_a.register("Alice"), await api_a.register("Bob")
         thread_id = (await private_thread(api_a, bob, alice, "first"))["id"]
-        on_b = await connect(str(node_b.make_url("/")), alice.token)
-        await on_b.subscribe(channel_of(alice), alice.token, positions=True)
-        [(_, start)] = await on_b.wait_for("positioned", channel_of(alice))
+        on_b, start = await positioned(str(node_b.make_url("/")), alice)
         await send(api_a, bob, thread_id, 1, clock)
         [event] = await on_b.wait_for("new.message", channel_of(alice))
         assert event[2] == {"epoch": start["epoch"], "position": start["position"] + 1}  # numbered by node A
@@ -120,9 +126,7 @@ async def test_a_client_away_past_the_window_catches_up_over_rest(make_server, c
         listed = await api.get(f"{API}/threads/{thread_id}/messages", alice.token)
         seen = listed.body["data"][0]
         left_at = seen["created_at"]  # the last thing Alice saw before going away
-        socket = await connect(str(server.make_url("/")), alice.token)
-        await socket.subscribe(channel_of(alice), alice.token, positions=True)
-        [(_, start)] = await socket.wait_for("positioned", channel_of(alice))
+        socket, start = await positioned(str(server.make_url("/")), alice)
         await socket.close()
 
         await send(api, bob, thread_id, 45, clock, start=2)
