@@ -17,10 +17,9 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Callable, Container, NamedTuple, Protocol
 
-from messenger_gateway.gateway import channels as names
 
 
-GUARDED = ("private-", "presence-")  # the channels with a history (gateway/channels.py's guarded kinds)
+GUARDED = ("private-", "presence-")  # the channels with a history: the guarded kinds of gateway/channels.py
 SWEEP_EVERY = 4096  # appends between two looks for expired channels (each look visits every channel)
 
 
@@ -50,7 +49,7 @@ class Missed:
 
 def recorded(channel: str, event: str) -> bool:
     """Whether an event on `channel` goes into the history."""
-    return names.is_guarded(channel) and not event.startswith("presence:")
+    return channel.startswith(GUARDED) and not event.startswith("presence:")
 
 
 class History(Protocol):
