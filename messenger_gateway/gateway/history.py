@@ -17,8 +17,6 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Callable, Container, NamedTuple, Protocol
 
-
-
 GUARDED = ("private-", "presence-")  # the channels with a history: the guarded kinds of gateway/channels.py
 SWEEP_EVERY = 4096  # appends between two looks for expired channels (each look visits every channel)
 
