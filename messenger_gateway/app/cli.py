@@ -29,6 +29,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--config", help="YAML file merged over the defaults (same as MESSENGER_CONFIG)")
     parser.add_argument("--host", help="bind address (overrides server.host / MESSENGER_HOST)")
     parser.add_argument("--port", type=int, help="port (overrides server.port / MESSENGER_PORT)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="processes serving the port, one per core (overrides server.workers; needs Redis and "
+                             "PostgreSQL above 1)")
     parser.add_argument("--wait-for-dependencies", type=float, metavar="SECONDS",
                         help="at start-up, wait at most this long for the database and Redis, then exit with code 3 "
                              "(overrides server.wait_for_dependencies_seconds; default: as long as it takes)")
@@ -47,14 +50,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def config_from(args: argparse.Namespace) -> Config:
     overrides: dict[str, Any] = {}
-    server = {k: v for k, v in (("host", args.host), ("port", args.port),
+    server = {k: v for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers),
                                 ("wait_for_dependencies_seconds", args.wait_for_dependencies)) if v is not None}
     if server:
         overrides["server"] = server
     return load_config(args.config, overrides=overrides)
 
 
-def serve(config: Config) -> None:
+def serve(config: Config, argv: list[str]) -> int:
+    if config.server.workers > 1:
+        from messenger_gateway.app.workers import supervise
+
+        return supervise(config.server.workers, argv, config.server.shutdown_timeout_seconds)
     from messenger_gateway.app.factory import create_app
     from messenger_gateway.core.runtime import tune_gc
     from messenger_gateway.app.serving import serve_until_stopped
@@ -64,7 +71,8 @@ def serve(config: Config) -> None:
     tune_gc()
     server = config.server
     asyncio.run(serve_until_stopped(app, app[SERVICES].lifecycle, server.host, server.port,
-                                    server.shutdown_timeout_seconds))
+                                    server.shutdown_timeout_seconds, server.reuse_port))
+    return 0
 
 
 def print_config(config: Config) -> None:
@@ -108,7 +116,8 @@ async def create_user_command(config: Config, name: str, email: str, password: s
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
     try:
         config = config_from(args)
     except ConfigError as exc:
@@ -121,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(config.logging.level, config.logging.format)
     try:
         if args.command in (None, "serve"):
-            serve(config)
+            return serve(config, argv)
         elif args.command == "config":
             print_config(config)
         elif args.command == "migrate":

@@ -171,7 +171,14 @@ def register_node_metrics(svc: Services, gateway: Gateway) -> None:
     """What /metrics reads from the running node when it is scraped (nothing here costs the hot paths)."""
     m = svc.metrics
     bus = gateway.bus
+    node = svc.lifecycle.node_id
+    m.gauge("messenger_node_info", "This node (one of a cluster, or one worker of several on a port)",
+            lambda: {(node,): 1}, labels=("node",))
     m.gauge("messenger_sockets_connected", "Socket.IO connections open on this node", lambda: len(gateway.echo.conns))
+    history = bus.history
+    if history is not None:
+        m.counter("messenger_history_unrecorded", "Events the channel history could not record (Redis away)",
+                  lambda: history.failures)
     m.gauge("messenger_subscriptions", "Channel subscriptions of this node's sockets, by channel kind",
             gateway.echo.subscriptions_by_kind, labels=("kind",))
     m.counter("messenger_events_published", "Events published on this node (one per publish, whatever the audience)",

@@ -60,6 +60,7 @@ def starting_app(lifecycle: Lifecycle) -> web.Application:
 
 async def serve_until_stopped(
     app: web.Application, lifecycle: Lifecycle, host: str, port: int, shutdown_timeout: float,
+    reuse_port: bool = False,
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -79,7 +80,7 @@ async def serve_until_stopped(
     # While start-up waits for the database or Redis, the port already answers: /health 200, the rest 503.
     starting = web.AppRunner(starting_app(lifecycle), handle_signals=False, access_log=None, shutdown_timeout=0.1)
     await starting.setup()
-    await _listen(web.TCPSite(starting, host, port), starting, host, port)
+    await _listen(web.TCPSite(starting, host, port, reuse_port=reuse_port or None), starting, host, port)
     # Requests in flight are waited for before the runner's cleanup (which stops reading request bodies at once),
     # so its own wait only has to cancel what is left.
     runner = JsonErrorsAppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=CANCEL_SECONDS)
@@ -98,7 +99,7 @@ async def serve_until_stopped(
     except BaseException:
         await runner.cleanup()
         raise
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
     await _listen(site, runner, host, port)
     log.info("Messenger Gateway listening on http://%s:%d (node %s)", host, port, lifecycle.node_id)
     await stopping

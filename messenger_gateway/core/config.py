@@ -40,6 +40,10 @@ class ServerConfig:
     body_timeout_seconds: float = 120.0
     # addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed
     trusted_proxies: list[str] = field(default_factory=list)
+    # processes serving the port (one per core); above 1 they form a cluster: redis_url and PostgreSQL needed
+    workers: int = 1
+    # SO_REUSEPORT on the listening socket (set for the workers; for several processes under your own supervisor)
+    reuse_port: bool = False
 
 
 @dataclass(frozen=True)
@@ -473,6 +477,11 @@ def _coerce(hint: Any, value: Any, path: str) -> Any:
 def _check_semantics(config: Config) -> None:
     if not 0 < config.server.port < 65536:
         raise ConfigError(f"server.port must be between 1 and 65535, got {config.server.port}")
+    if config.server.workers < 1:
+        raise ConfigError("server.workers must be at least 1")
+    if config.server.workers > 1 and (not config.redis_url or config.resolved_database_url.startswith("sqlite")):
+        raise ConfigError("server.workers above 1 needs redis_url and a PostgreSQL database_url: each worker is a "
+                          "node of one cluster (a SQLite file and in-memory presence belong to one process)")
     if config.server.max_request_kb < 1:
         raise ConfigError("server.max_request_kb must be at least 1")
     if config.database_pool_timeout_seconds <= 0:

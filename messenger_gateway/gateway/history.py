@@ -51,6 +51,8 @@ def recorded(channel: str, event: str) -> bool:
 
 
 class History(Protocol):
+    failures: int  # events it could not record (for /metrics)
+
     async def append(self, channels: list[str], event: str, payload: str,
                      only: Container[str] | None = None) -> dict[str, Position]:
         """Record the event on each recorded channel; their new positions (of those in `only`, when given; empty
@@ -85,6 +87,7 @@ class MemoryHistory:
         self._channels: OrderedDict[str, _Channel] = OrderedDict()  # least recently written first
         self._events = 0  # entries held over all channels
         self._appends = 0
+        self.failures = 0  # never: nothing stands between this node and its memory
 
     @property
     def events(self) -> int:
