@@ -113,9 +113,14 @@ async def test_across_two_nodes_the_history_is_the_same_everywhere(redis_nodes, 
         assert texts(on_a.received("new.message", channel_of(alice))) == [f"m{n}" for n in range(1, 51)]
 
 
-async def test_a_client_away_past_the_window_catches_up_over_rest(make_server, clock):
-    server = await make_server(history={"size": 10}, messenger={"collections": {"messages_index_count": 20,
-                                                                                "messages_page_count": 20}})
+@pytest.mark.parametrize("nodes", [1, 2], ids=["one node", "two nodes on Redis"])
+async def test_a_client_away_past_the_window_catches_up_over_rest(make_server, clock, request, nodes):
+    settings: dict[str, Any] = {"history": {"size": 10},
+                                "messenger": {"collections": {"messages_index_count": 20, "messages_page_count": 20}}}
+    if nodes == 2:
+        settings.update(request.getfixturevalue("redis_settings"))
+    server = await make_server(**settings)
+    sockets_on = await make_server(**settings) if nodes == 2 else server  # Alice's node; the writes go to `server`
     async with aiohttp.ClientSession() as http:
         api = Api(str(server.make_url("/")), http)
         alice, bob = await api.register("Alice"), await api.register("Bob")
@@ -126,7 +131,7 @@ async def test_a_client_away_past_the_window_catches_up_over_rest(make_server, c
         listed = await api.get(f"{API}/threads/{thread_id}/messages", alice.token)
         seen = listed.body["data"][0]
         left_at = seen["created_at"]  # the last thing Alice saw before going away
-        socket, start = await positioned(str(server.make_url("/")), alice)
+        socket, start = await positioned(str(sockets_on.make_url("/")), alice)
         await socket.close()
 
         await send(api, bob, thread_id, 45, clock, start=2)
@@ -137,7 +142,7 @@ async def test_a_client_away_past_the_window_catches_up_over_rest(make_server, c
         assert (await api.delete(f"{API}/threads/{thread_id}/messages/{deleted['id']}", bob.token)).status == 200
         await send(api, bob, other_id, 1, clock)
 
-        again = await connect(str(server.make_url("/")), alice.token)
+        again = await connect(str(sockets_on.make_url("/")), alice.token)
         await again.subscribe(channel_of(alice), alice.token, since=start)
         await again.wait_for("recovery_failed", channel_of(alice))
 
