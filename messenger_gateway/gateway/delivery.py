@@ -181,10 +181,16 @@ class LocalDelivery:
         newer than `last` (the position the replay reached; None: everything held), in one go: nothing published
         meanwhile can come between them."""
         held = self.held.pop((sid, channel), [])
+        kind, at = notice
+        if last is None:
+            # everything held follows the notice: it must not claim a position some of them come before
+            earlier = [position for position, _ in held if position is not None and position <= at.position]
+            if earlier:
+                at = Position(at.epoch, min(earlier) - 1)
         name = orjson.dumps(channel)
         bodies = [b'42[' + orjson.dumps(event) + b',' + name + b',' + payload.encode() + b',' +
-                  orjson.dumps(Position(notice[1].epoch, position).wire()) + b']' for position, event, payload in replay]
-        bodies.append(b'42[' + orjson.dumps(notice[0]) + b',' + name + b',' + orjson.dumps(notice[1].wire()) + b']')
+                  orjson.dumps(Position(at.epoch, position).wire()) + b']' for position, event, payload in replay]
+        bodies.append(b'42[' + orjson.dumps(kind) + b',' + name + b',' + orjson.dumps(at.wire()) + b']')
         bodies += [body for position, body in held if last is None or position is None or position > last]
         eio_sid = self.positioned.get(channel, {}).get(sid)
         if eio_sid is None:

@@ -301,9 +301,8 @@ class EchoGateway:
             return
         delivery.hold(sid, channel)
         try:
-            if since is None:
-                current = await history.current(channel)
-                delivery.release(sid, channel, [], ("positioned", current), current.position)
+            if since is None:  # a first subscription: everything published from now on, starting where it stood
+                delivery.release(sid, channel, [], ("positioned", await history.current(channel)), None)
                 return
             asked = _position(since)
             missed = await history.since(channel, asked) if asked is not None else None
