@@ -18,12 +18,18 @@ export async function refresh() {
   if (viewing && threads.has(viewing)) await loadMessages(viewing, true);
 }
 
+const loading = new Map(); // thread id -> the latest load's number: an older answer arriving later is dropped
+
 export async function load(id) {
+  const mine = (loading.get(id) || 0) + 1;
+  loading.set(id, mine);
   try {
     const thread = await api(`threads/${id}`);
+    if (loading.get(id) !== mine) return state.threads.get(id) || null;
     update((s) => { s.threads.set(id, thread); });
     return thread;
   } catch (error) {
+    if (loading.get(id) !== mine) return null;
     if (error.status === 404 || error.status === 403) forget(id);
     return null;
   }

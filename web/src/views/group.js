@@ -69,6 +69,7 @@ export function GroupPanel({ thread, onClose }) {
     if (!window.confirm("Delete this conversation for everyone?")) return;
     try { await api(`threads/${id}`, { method: "DELETE" }); threads.forget(id); go(""); } catch (e) { notify(e.message); }
   }
+  // the settings form shows defaults, not values: a reload arriving while someone types must not undo the typing
   async function saveSettings(event) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -119,10 +120,11 @@ export function GroupPanel({ thread, onClose }) {
     ${thread.group && options.add_participants && html`<form onSubmit=${addPeople}>
       <${ProviderPicker} candidates=${candidates.map((c) => c.owner ?? c)} name="add" />
       ${candidates.length > 0 && html`<button type="submit">Add</button>`}</form>`}
-    ${settings && html`<form class="group-settings" onSubmit=${saveSettings}>
+    ${settings && html`<form class="group-settings" onSubmit=${saveSettings} key=${id}>
       <h3>Group settings</h3>
-      <label>Name<input name="subject" value=${settings.name} required minlength="3" maxlength="255" /></label>
-      ${GROUP_SETTINGS.map(([key, label]) => html`<label class="check" key=${key}><input type="checkbox" name=${key} checked=${settings[key]} /> ${label}</label>`)}
+      <label>Name<input name="subject" defaultValue=${settings.name} required minlength="3" maxlength="255" /></label>
+      ${GROUP_SETTINGS.map(([key, label]) => html`<label class="check" key=${key}>
+        <input type="checkbox" name=${key} defaultChecked=${settings[key]} /> ${label}</label>`)}
       <button type="submit">Save</button>
       <label class="button">Change the picture<input type="file" accept="image/*" class="sr-only" onChange=${avatar} /></label>
     </form>`}
