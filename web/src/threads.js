@@ -26,13 +26,21 @@ export async function load(id) {
   try {
     const thread = await api(`threads/${id}`);
     if (loading.get(id) !== mine) return state.threads.get(id) || null;
-    update((s) => { s.threads.set(id, thread); });
+    update((s) => { s.threads.set(id, keepNewestMessage(thread, s.threads.get(id))); });
     return thread;
   } catch (error) {
     if (loading.get(id) !== mine) return null;
     if (error.status === 404 || error.status === 403) forget(id);
     return null;
   }
+}
+
+/** A thread as loaded, but with the latest message the sockets brought meanwhile if that one is newer. */
+function keepNewestMessage(loaded, known) {
+  const mine = loaded.resources?.latest_message;
+  const theirs = known?.resources?.latest_message;
+  if (!theirs || (mine && mine.created_at >= theirs.created_at)) return loaded;
+  return { ...loaded, resources: { ...loaded.resources, latest_message: theirs } };
 }
 
 export function forget(id) {
