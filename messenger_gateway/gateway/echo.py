@@ -1,6 +1,7 @@
 """The Laravel Echo dialect of Socket.IO: subscribe, unsubscribe, whispers and presence channels.
 
-Wire facts (shared/spec/echo-protocol.md): every server emit is `(channel, data)`; refusals are
+Wire facts (as laravel-echo-server speaks them to laravel-echo): every server emit is `(channel, data)` (and
+`(channel, data, {epoch, position})` for a socket that asked for positions, docs/recovery.md); refusals are
 `subscription_error (channel, status)`; presence channels send `presence:subscribed` to the joiner and
 `presence:joining` / `presence:leaving` to the others, once per user however many tabs they have open.
 Whisper refusals (rate or size) are reported to the sender as `whisper_error (channel, {status, message})`.
