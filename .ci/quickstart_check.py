@@ -73,6 +73,17 @@ def main() -> int:
                 print(log.read()[-5000:])
                 print("quickstart check: FAILED, the server did not answer GET /api/messenger")
                 return 1
+            # the web client ships in the package: its page names the bundle, and the bundle is served
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/messenger", timeout=5) as resp:
+                page = resp.read().decode()
+            bundle = re.search(r'src="(/messenger/assets/app\.js\?v=[0-9a-f]+)"', page)
+            if bundle is None:
+                print("quickstart check: FAILED, the web client's page names no bundle (not in the package?)")
+                return 1
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{bundle.group(1)}", timeout=5) as resp:
+                if resp.status != 200 or len(resp.read()) < 10_000:
+                    print("quickstart check: FAILED, the web client's bundle is not served")
+                    return 1
             installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
                                        capture_output=True, text=True).stdout
             extras = [name for name in ("asyncpg", "pytest") if re.search(rf"^{name}==", installed, re.M | re.I)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import logging
 import hashlib
 import html
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from aiohttp import web
 
 from messenger_gateway.core.config import IceServer
 
+log = logging.getLogger("messenger")
 BUNDLE_DIR = Path(__file__).resolve().parent / "web"
 CONTENT_TYPES = {".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 # the page may only run our bundle and talk to this origin (the API, Socket.IO) and to peers over WebRTC
@@ -45,6 +47,9 @@ class WebClient:
                 body = path.read_bytes()
                 self.assets[path.name] = Asset(body, gzip.compress(body, 9, mtime=0), content_type,
                                                hashlib.sha256(body).hexdigest()[:16])
+        if "app.js" not in self.assets:
+            log.warning("the web client's bundle is missing from %s: %s serves a page without it", bundle_dir,
+                        self.web_prefix)
         settings = {"apiPrefix": api_prefix.rstrip("/"), "webPrefix": self.web_prefix, "siteName": site_name,
                     "iceServers": [{key: value for key, value in dataclasses.asdict(server).items() if value is not None}
                                    for server in ice_servers]}
