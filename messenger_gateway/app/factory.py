@@ -14,6 +14,7 @@ from aiohttp.typedefs import Middleware
 from messenger_gateway.core.clock import Clock, SystemClock
 from messenger_gateway.core.config import Config
 from messenger_gateway.core.lifecycle import Lifecycle
+from messenger_gateway.core.loop_watch import LoopWatch
 from messenger_gateway.core.metrics import Metrics
 from messenger_gateway.core.outages import wait_until_reachable
 from messenger_gateway.core.services import SERVICES, Services
@@ -47,6 +48,7 @@ log = logging.getLogger("messenger")
 LAST_ACTIVE_WRITER = web.AppKey("last_active_writer", LastActiveWriter)
 STATUS_BROADCASTER = web.AppKey("status_broadcaster", StatusBroadcaster)
 CALL_CHECKER = web.AppKey("call_checker", PeriodicTask)
+LOOP_WATCH = web.AppKey("loop_watch", LoopWatch)
 
 
 @dataclass
@@ -150,7 +152,9 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
     svc.lifecycle.add_check("database", svc.db.ping)
     if gateway.redis is not None:
         svc.lifecycle.add_check("redis", gateway.redis.ping)
-    register_node_metrics(svc, gateway)
+    watch = app[LOOP_WATCH] = LoopWatch()
+    app.cleanup_ctx.append(_loop_watch_lifecycle)
+    register_node_metrics(svc, gateway, watch)
     register_drain_steps(svc, gateway, app[LAST_ACTIVE_WRITER])
     return app
 
@@ -167,9 +171,15 @@ def register_drain_steps(svc: Services, gateway: Gateway, writer: LastActiveWrit
     svc.lifecycle.add_drain_step("flush last-active times", writer.flush)
 
 
-def register_node_metrics(svc: Services, gateway: Gateway) -> None:
+def register_node_metrics(svc: Services, gateway: Gateway, watch: LoopWatch) -> None:
     """What /metrics reads from the running node when it is scraped (nothing here costs the hot paths)."""
     m = svc.metrics
+    m.gauge("messenger_event_loop_stall_max_seconds", "The longest the event loop was kept from running since start",
+            lambda: watch.worst)
+    m.gauge("messenger_event_loop_stall_recent_max_seconds",
+            "The longest the event loop was kept from running in the last minute", lambda: watch.recent_worst)
+    m.counter("messenger_event_loop_stalls", f"Times the event loop was kept from running over {watch.threshold * 1000:g} ms",
+              lambda: watch.stalls)
     bus = gateway.bus
     node = svc.lifecycle.node_id
     m.gauge("messenger_node_info", "This node (one of a cluster, or one worker of several on a port)",
@@ -231,6 +241,12 @@ async def _presence_lifecycle(app: web.Application) -> AsyncIterator[None]:
     yield
     await svc.presence.stop()
     await broadcaster.stop()
+
+
+async def _loop_watch_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    app[LOOP_WATCH].start()
+    yield
+    await app[LOOP_WATCH].stop()
 
 
 async def _calls_lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -89,3 +90,13 @@ async def test_the_bus_lag_is_measured_on_the_node_that_receives(two_nodes):
     assert 0 < on_b[("messenger_bus_lag_seconds_sum", ())] < 4 * 1.0
     on_a = await scrape(api_a)
     assert on_a[("messenger_events_published_total", ())] >= 4 and on_a[("messenger_deliveries_total", ())] == 0
+
+
+async def test_a_stalled_event_loop_shows_in_the_metrics(api):
+    before = await scrape(api)
+    assert before[("messenger_event_loop_stall_max_seconds", ())] < 0.1
+    time.sleep(0.15)  # a synchronous call holding the loop, as a long garbage collection would
+    await asyncio.sleep(0.1)  # the watch's next tick notices
+    after = await scrape(api)
+    assert after[("messenger_event_loop_stall_max_seconds", ())] >= 0.1
+    assert after[("messenger_event_loop_stalls_total", ())] >= before[("messenger_event_loop_stalls_total", ())] + 1
