@@ -29,7 +29,7 @@ import socketio
 from messenger_gateway.app.factory import build_services
 from messenger_gateway.core.clock import SystemClock
 from tests.conftest import make_config
-from tests.e2e.test_nginx_kit import KIT, nginx_binary, render
+from tests.e2e.test_nginx_kit import KIT, nginx_binary, proxy_answers, render
 from tests.support.factories import make_thread
 from tests.support.nodes import free_port, spawn_node
 from tests.support.postgres_server import OwnPostgres
@@ -254,14 +254,7 @@ async def chaos(tmp_path, node_client):
 
 async def test_chaos(chaos, capsys):
     cluster, pg, redis, public, echo_script = chaos
-    for _ in range(100):
-        try:
-            async with cluster.http.get(f"{public}/health") as reply:
-                if reply.status == 200:
-                    break
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
+    await proxy_answers(cluster.http, public, attempts=200)
 
     members = [Member(f"M{n}", source, public, "") for n, source in enumerate(SOURCES)]
     leaver = Member("Leaver", "127.0.20.1", public, "", reconnect=False)

@@ -12,7 +12,7 @@ import pytest
 
 from messenger_gateway.core.services import SERVICES
 from tests.e2e.test_laravel_echo import KEY, NodeEcho
-from tests.e2e.test_nginx_kit import KIT, nginx_binary, render
+from tests.e2e.test_nginx_kit import KIT, nginx_binary, proxy_answers, render
 from tests.support.http import Api
 from tests.support.nodes import free_port
 
@@ -94,14 +94,7 @@ async def test_a_node_going_away_behind_the_load_balancer_loses_nothing_for_its_
     public = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(100):
-                try:
-                    async with http.get(f"{public}/health") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
+            await proxy_answers(http, public)
             alice = await Api(public, http).register("Alice")
             channel = f"private-messenger.user.{alice.id}"
             echo = await start_client(node_client, public, alice.token, channel)

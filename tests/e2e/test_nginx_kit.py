@@ -67,6 +67,18 @@ http {{
     return conf
 
 
+async def proxy_answers(http: aiohttp.ClientSession, public: str, attempts: int = 100) -> None:
+    """Wait until nginx (just started) answers /health through to a node."""
+    for _ in range(attempts):
+        try:
+            async with http.get(f"{public}/health") as resp:
+                if resp.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.05)
+
+
 async def run_listener(node_client: Path, url: str, token: str, user_id: str, transport: str):
     proc = await asyncio.create_subprocess_exec(
         shutil.which("node") or "node", str(node_client.parent / "echo_listener.mjs"), url, token, user_id, transport,
@@ -99,13 +111,7 @@ async def test_laravel_echo_through_the_kit_nginx_over_websocket_and_long_pollin
         public = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as http:
             api = Api(public, http)
-            for _ in range(100):
-                try:
-                    if (await api.get("/health")).status == 200:
-                        break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
+            await proxy_answers(http, public)
             info = await api.get("/api/messenger")
             assert info.status == 200 and info.body["socketEndpoint"] == public  # the proxy's address, not a node's
             assert (await api.get("/metrics")).status == 403  # not for the public
