@@ -205,6 +205,8 @@ def register_node_metrics(svc: Services, gateway: Gateway, watch: LoopWatch) -> 
                   lambda: {(name,): float(box.sent_late) for name, box in outboxes.items()}, labels=("outbox",))
         m.counter("messenger_outbox_dropped", "Held sends dropped: the outbox was full, or a send failed for good",
                   lambda: {(name,): float(box.dropped) for name, box in outboxes.items()}, labels=("outbox",))
+    m.gauge("messenger_delivery_backlog", "Fan-outs continuing on a later turn of the event loop (500 sockets a turn)",
+            lambda: bus.delivery.backlog)
     m.counter("messenger_slow_sockets_closed", "Sockets closed because they did not read what they were sent",
               lambda: bus.delivery.evicted)
     m.counter("messenger_heartbeats", "Heartbeats received", lambda: svc.presence.heartbeats)

@@ -18,18 +18,19 @@ import asyncio
 import logging
 import struct
 import time
-from typing import Any, Callable
+from collections import deque
+from typing import Any, Callable, Iterator
 
 import orjson
 import socketio
-from aiohttp.web import WebSocketResponse
 from engineio import packet as eio_packet
-from engineio.async_drivers.aiohttp import WebSocket
 
 from messenger_gateway.core.outages import describe
 from messenger_gateway.gateway.history import Position
+from messenger_gateway.gateway.websocket_transport import WireQueue, websocket_of
 
 NAMESPACE = "/"
+TURN_BUDGET = 500  # sockets written to per turn of the event loop (~10 ms here); a bigger fan-out goes on next turn
 log = logging.getLogger("messenger.gateway")
 
 
@@ -43,27 +44,17 @@ def frame_header(size: int) -> bytes:
 
 
 def idle_transport(sock: Any) -> Any:
-    """The socket's transport when a frame may be written to it right now, else None (then the packet is queued).
+    """The socket's transport when a frame may be written to it right now, else None (then the packet is queued:
+    long-polling, upgrading, packets waiting or being written, back-pressure).
 
     This reads private state of python-engineio and aiohttp; if a release renames it, we fall back to the queue."""
+    queue = sock.queue
+    if not isinstance(queue, WireQueue) or sock.upgrading:
+        return None
     try:
-        return _idle_transport(sock)
+        return queue.idle_transport()
     except AttributeError:
         return None
-
-
-def _idle_transport(sock: Any) -> Any:
-    ws: WebSocketResponse | None = getattr(sock, "mg_websocket", None)
-    queue = sock.queue
-    if ws is None or not sock.upgraded or sock.upgrading:
-        return None  # long-polling, or still switching from it
-    if not queue.empty() or not getattr(queue, "_getters", None):
-        return None  # packets waiting, or the writer is busy with a batch
-    writer = ws._writer
-    if writer is None or writer.compress or writer._closing or writer.protocol._paused:
-        return None
-    transport = writer.transport
-    return None if transport is None or transport.is_closing() else transport
 
 
 class LocalDelivery:
@@ -76,6 +67,8 @@ class LocalDelivery:
         self.queued = 0  # of which queued for the socket's writer (not the fast path; counted on the slow branch)
         self.positioned: dict[str, dict[str, str]] = {}  # channel -> the sockets that asked for positions on it
         self.held: dict[tuple[str, str], list[tuple[int | None, bytes]]] = {}  # (sid, channel) -> held packets
+        self._backlog: deque[Iterator[None]] = deque()  # deliveries continuing on a later turn, in publish order
+        self._spent = 0  # sockets written to during this turn of the event loop
 
     @property
     def fast_writes(self) -> int:
@@ -83,46 +76,90 @@ class LocalDelivery:
         return self.delivered - self.queued
 
     def deliver(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None = None,
-                positions: dict[str, Position] | None = None) -> int:
-        """Send `event (channel, payload)` to every local socket in each channel; returns the count. Sockets that
-        asked for positions get `event (channel, payload, {epoch, position})` where the event has one."""
+                positions: dict[str, Position] | None = None) -> None:
+        """Send `event (channel, payload)` to every local socket in each channel. Sockets that asked for positions
+        get `event (channel, payload, {epoch, position})` where the event has one. Big fan-outs continue over
+        the next turns of the event loop (see `_run`)."""
+        self._run(self._deliver_steps(event, channels, payload_json, skip_sid, positions))
+
+    def _run(self, steps: Iterator[None]) -> None:
+        """Run a delivery now, up to the turn's budget of sockets, and the rest on later turns: one event to 20,000
+        sockets would otherwise keep every other socket and request waiting for a third of a second. Deliveries
+        start in publish order, and one that has to wait lets none overtake it, so each socket still receives in
+        publish order."""
+        if self._backlog:
+            self._backlog.append(steps)
+            return
+        try:
+            next(steps)
+        except StopIteration:
+            return
+        self._backlog.append(steps)
+        asyncio.get_running_loop().call_soon(self._pump)
+
+    def _pump(self) -> None:
+        self._spent = 0
+        backlog = self._backlog
+        while backlog:
+            try:
+                next(backlog[0])
+            except StopIteration:
+                backlog.popleft()
+                continue
+            break  # this turn's budget is spent
+        if backlog:
+            asyncio.get_running_loop().call_soon(self._pump)
+
+    @property
+    def backlog(self) -> int:
+        """Deliveries waiting for a later turn (for /metrics)."""
+        return len(self._backlog)
+
+    def _deliver_steps(self, event: str, channels: list[str], payload_json: str, skip_sid: str | None,
+                       positions: dict[str, Position] | None) -> Iterator[None]:
         rooms = self.sio.manager.rooms.get(NAMESPACE)
         if not rooms:
-            return 0
+            return
         # The Engine.IO + Socket.IO packet `42["event","channel",payload]`, as bytes, around each channel's name.
         head = b'42[' + orjson.dumps(event) + b','
         payload = payload_json.encode()
         tail = b',' + payload + b']'
         positioned = self.positioned
-        delivered = 0
         for channel in channels:
             members = rooms.get(channel)  # sid -> Engine.IO sid
             if not members:
                 continue
             name = orjson.dumps(channel)
             asked = positioned.get(channel) if positioned else None
-            delivered += self._to_members(members, skip_sid, asked, head + name + tail)
+            yield from self._to_members(members, skip_sid, asked, head + name + tail)
             if asked:
                 at = positions.get(channel) if positions else None
                 body = head + name + tail if at is None else \
                     head + name + b',' + payload + b',' + orjson.dumps(at.wire()) + b']'
-                delivered += self._to_positioned(channel, asked, skip_sid, body, at)
-        self.delivered += delivered
-        return delivered
+                yield from self._to_positioned(channel, asked, skip_sid, body, at)
 
     def _to_members(self, members: dict[str, str], skip_sid: str | None, asked: dict[str, str] | None,
-                    body: bytes) -> int:
-        """`body` (an Engine.IO message packet) to each member but `skip_sid` and those in `asked`."""
+                    body: bytes) -> Iterator[None]:
+        """`body` (an Engine.IO message packet) to each member but `skip_sid` and those in `asked`, pausing
+        (yielding) whenever the turn's budget is spent."""
         sockets = self.sio.eio.sockets
         frame: bytes | None = None
         text: str | None = None
         delivered = 0
+        left = TURN_BUDGET - self._spent
         for sid, eio_sid in list(members.items()):
             if sid == skip_sid or (asked is not None and sid in asked):
                 continue
             sock = sockets.get(eio_sid)
             if sock is None or sock.closed:
                 continue
+            if left <= 0:
+                self._spent = TURN_BUDGET
+                self.delivered += delivered
+                delivered = 0
+                yield
+                left = TURN_BUDGET - self._spent
+            left -= 1
             transport = idle_transport(sock)
             if transport is not None:
                 if frame is None:
@@ -139,10 +176,11 @@ class LocalDelivery:
                     continue
                 queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
             delivered += 1
-        return delivered
+        self._spent = TURN_BUDGET - left
+        self.delivered += delivered
 
     def _to_positioned(self, channel: str, asked: dict[str, str], skip_sid: str | None, body: bytes,
-                       at: Position | None) -> int:
+                       at: Position | None) -> Iterator[None]:
         """The positioned packet to the sockets that asked for positions; held for those still recovering."""
         held = self.held
         if held:
@@ -152,7 +190,7 @@ class LocalDelivery:
                     held[(sid, channel)].append((at.position if at is not None else None, body))
             if waiting:
                 asked = {sid: eio for sid, eio in asked.items() if sid not in waiting}
-        return self._to_members(asked, skip_sid, None, body)
+        yield from self._to_members(asked, skip_sid, None, body)
 
     # -- positions and recovery (gateway/history.py) -----------------------------------------------------
     def ask_positions(self, sid: str, channel: str) -> bool:
@@ -179,7 +217,11 @@ class LocalDelivery:
                 notice: tuple[str, Position], last: int | None) -> None:
         """Send `replay` ((position, event, payload JSON) in order), then the notice, then what was held that is
         newer than `last` (the position the replay reached; None: everything held), in one go: nothing published
-        meanwhile can come between them."""
+        meanwhile can come between them (it runs in its turn after every delivery published before it)."""
+        self._run(self._release_steps(sid, channel, replay, notice, last))
+
+    def _release_steps(self, sid: str, channel: str, replay: list[tuple[int, str, str]],
+                       notice: tuple[str, Position], last: int | None) -> Iterator[None]:
         held = self.held.pop((sid, channel), [])
         kind, at = notice
         if last is None:
@@ -197,7 +239,7 @@ class LocalDelivery:
             return  # unsubscribed or gone meanwhile
         members = {sid: eio_sid}
         for body in bodies:
-            self.delivered += self._to_members(members, None, None, body)
+            yield from self._to_members(members, None, None, body)
 
     def _evict(self, sock: Any) -> None:
         """A socket that does not read what it is sent: drop what waits for it and close it, so its memory is freed
@@ -222,6 +264,7 @@ class LocalDelivery:
         self._unsent.setdefault(transport, []).append(frame)
 
     def _flush(self) -> None:
+        self._spent = 0  # a new turn
         unsent, self._unsent = self._unsent, {}
         for transport, frames in unsent.items():
             if not transport.is_closing():
@@ -237,7 +280,7 @@ async def _close_slow_socket(sock: Any) -> None:
         await sock.close(wait=False, abort=True, reason="send queue full")  # disconnect handlers: presence...
     except Exception:
         log.exception("closing the slow socket %s failed", sock.sid)
-    websocket: WebSocketResponse | None = getattr(sock, "mg_websocket", None)
+    websocket = websocket_of(sock)
     writer = getattr(websocket, "_writer", None) if websocket is not None else None
     transport = getattr(writer, "transport", None)
     if transport is None:  # long-polling: nothing is buffered beyond the queue, which is empty now
@@ -324,25 +367,3 @@ def _positions(wire: Any) -> dict[str, Position] | None:
         return {channel: Position(str(epoch), int(position)) for channel, (epoch, position) in wire.items()}
     except (AttributeError, TypeError, ValueError):
         return None  # from a node we do not understand: delivered without positions
-
-
-class UncompressedWebSocket(WebSocket):  # type: ignore[misc]  # python-engineio ships no types
-    """Engine.IO's aiohttp WebSocket without permessage-deflate: compressing every frame for every socket costs
-    more CPU than the fan-out itself (Socket.IO 4's Node server also leaves it off by default)."""
-
-    async def __call__(self, environ: dict[str, Any]) -> WebSocketResponse:
-        request = environ["aiohttp.request"]
-        self._sock = WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=False)
-        await self._sock.prepare(request)
-        owner = getattr(self.handler, "__self__", None)  # the Engine.IO socket this WebSocket serves
-        if owner is not None:
-            owner.mg_websocket = self._sock
-        self.environ = environ
-        await self.handler(self)
-        return self._sock
-
-
-def use_uncompressed_websockets(sio: socketio.AsyncServer) -> None:
-    drivers = getattr(sio.eio, "_async", None)
-    if isinstance(drivers, dict) and "websocket" in drivers:  # a copy: the driver table is shared module state
-        sio.eio._async = {**drivers, "websocket": UncompressedWebSocket}

@@ -24,6 +24,7 @@ from messenger_gateway.gateway.authorizer import ChannelAuthorizer
 from messenger_gateway.gateway.control_messages import ControlMessage, Evict, Revoke
 from messenger_gateway.gateway.history import Position
 from messenger_gateway.gateway.registry import ChannelRegistry, LocalState, Member, user_key
+from messenger_gateway.gateway.websocket_transport import trim_environ
 from messenger_gateway.storage.models import Provider
 from messenger_gateway.storage.tokens import hash_token
 
@@ -163,6 +164,7 @@ class EchoGateway:
         log.info("socket %s connected (user %s, %s, from %s)", sid, provider.id if provider else "-",
                  environ.get("HTTP_USER_AGENT", "-")[:120], _client_address(environ),
                  extra={"socket": {"event": "connect", "sid": sid, "user_id": provider.id if provider else None}})
+        trim_environ(environ)
         if provider is not None:
             conn.setting = await self._setting_of(provider)
             await self._shared(self.svc.presence.socket_opened(provider.id, provider.alias, conn.setting), _nothing)

@@ -22,13 +22,14 @@ from messenger_gateway.gateway.authorizer import ChannelAuthorizer
 from messenger_gateway.gateway.broadcast_api import BroadcastApi
 from messenger_gateway.gateway.bus import EventBus
 from messenger_gateway.gateway.control import LocalControl, RedisControl
-from messenger_gateway.gateway.delivery import EchoRedisManager, use_uncompressed_websockets
+from messenger_gateway.gateway.delivery import EchoRedisManager
 from messenger_gateway.gateway.echo import EchoGateway
 from messenger_gateway.gateway.history import History, MemoryHistory
 from messenger_gateway.gateway.redis_history import RedisHistory
 from messenger_gateway.gateway.redis_registry import RedisRegistry
 from messenger_gateway.gateway.redis_subscriber import RedisSubscriber
 from messenger_gateway.gateway.registry import ChannelRegistry, MemoryRegistry
+from messenger_gateway.gateway.websocket_transport import use_lean_websockets, websocket_of
 
 log = logging.getLogger("messenger.gateway")
 
@@ -110,8 +111,7 @@ def build_gateway(app: web.Application, config: Config, svc: Services, sio: sock
     g = config.gateway
     node_id = svc.lifecycle.node_id
     sio.attach(app, socketio_path="socket.io")
-    if not g.websocket_compression:
-        use_uncompressed_websockets(sio)
+    use_lean_websockets(sio, g.websocket_compression)
     bus, control = svc.bus, svc.control
     authorizer = ChannelAuthorizer(svc, g)
     registry: ChannelRegistry
@@ -151,7 +151,7 @@ async def close_every_socket(sio: socketio.AsyncServer, close_timeout: float = 3
     closing = []
     sockets = [sock for sock in list(sio.eio.sockets.values()) if not sock.closed]
     for sock in sockets:
-        websocket = getattr(sock, "mg_websocket", None)
+        websocket = websocket_of(sock)
         try:
             await sock.close(wait=False, abort=True, reason="node draining")
         except Exception:

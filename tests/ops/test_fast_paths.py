@@ -41,3 +41,41 @@ async def test_quick_sqlite_statements_run_inline_on_the_event_loop(api, svc):
         driver = raw.driver_connection
     assert isinstance(driver, FastConnection), "storage/sqlite_driver.py is not the connection in use"
     assert driver.inline_statements > 0, "no statement ran inline (storage/sqlite_driver.py fast path)"
+
+
+async def test_a_big_fan_out_spans_loop_turns_and_keeps_each_sockets_order(api, svc, sockets, monkeypatch):
+    """With a budget of 3 sockets per turn, 8 sockets in one channel take three turns per event; events to it and
+    to a small channel, published back to back, still reach every socket complete and in publish order, and the
+    event loop runs other work between the turns."""
+    from messenger_gateway.gateway import delivery as delivery_module
+
+    monkeypatch.setattr(delivery_module, "TURN_BUDGET", 3)
+    me = await api.register()
+    receivers = [await sockets(me.token) for _ in range(8)]
+    for sock in receivers:
+        await sock.subscribe("crowd")
+    await receivers[0].subscribe("pair")
+    await asyncio.sleep(0.2)
+    delivery = svc.bus.delivery
+    turns_seen = 0
+
+    async def count_turns() -> None:
+        nonlocal turns_seen
+        while True:
+            await asyncio.sleep(0)
+            turns_seen += delivery.backlog > 0
+
+    counter = asyncio.ensure_future(count_turns())
+    for n in range(6):
+        await svc.bus.publish(["crowd"], "Tick", {"n": n})
+        await svc.bus.publish(["pair"], "Tock", {"n": n})
+    for sock in receivers:
+        events = await sock.wait_for("Tick", "crowd", count=6)
+        assert [e[1]["n"] for e in events] == list(range(6))
+    first = receivers[0]
+    await first.wait_for("Tock", "pair", count=6)
+    ticks_and_tocks = [(name, args[1]["n"]) for name, args in first.events if name in ("Tick", "Tock")]
+    assert ticks_and_tocks == [(name, n) for n in range(6) for name in ("Tick", "Tock")]
+    counter.cancel()
+    assert turns_seen >= 2, "the fan-out did not continue on later turns"
+    assert delivery.backlog == 0
