@@ -1,6 +1,9 @@
-"""Capacity: open sockets (each subscribed to one channel) until the target or the first failure.
+"""Capacity: open sockets until the target or the first failure, each subscribed to a private channel of its own
+and a presence channel shared by ten (authorized by bench/auth_host.py, as a Laravel app would), idle.
 
     python -m bench.capacity [--sockets 19500] [--stacks ours baseline les] [--quick]
+
+The bare python-socketio baseline joins the rooms without asking anyone.
 
 Prints sockets held, time to connect them, the server's RSS and RSS per socket. This machine allows 20,000 open
 files per process (`ulimit -Hn`, not raisable here), so one server cannot hold 20,000 sockets: the default target
@@ -13,29 +16,39 @@ import json
 import resource
 import subprocess
 import time
+from typing import ContextManager
 
-from bench.common import LOADGEN, ensure_loadgen, pinned, rss_kb, save, stdin_of, stdout_of, table
+from bench.common import (LOADGEN, auth_host, ensure_loadgen, les_server, messenger_server, pinned, rss_kb,
+                          save, settled_rss_kb, stdin_of, stdout_of, table)
 from bench.fanout import STACKS, client_dir, server_for
 
 COLUMNS = ["stack", "target", "connected", "failed", "connect_seconds", "rss_mb", "rss_kb_per_socket"]
 PER_GENERATOR = 9000
 
 
+def guarded_server(stack: str, auth: str) -> ContextManager[tuple[str, subprocess.Popen]]:
+    if stack == "ours":
+        return messenger_server({"gateway": {"auth_host": auth}})
+    if stack == "les":
+        return les_server(auth)
+    return server_for(stack)
+
+
 def run_one(stack: str, target: int) -> dict:
-    with server_for(stack) as (url, proc):
+    with auth_host() as auth, guarded_server(stack, auth) as (url, proc):
         time.sleep(0.5)
         idle = rss_kb(proc.pid)
         generators = []
         remaining = target
         while remaining > 0:
             n = min(PER_GENERATOR, remaining)
-            spec = {"url": url, "sockets": n, "clientDir": client_dir(stack)}
+            spec = {"url": url, "sockets": n, "clientDir": client_dir(stack), "guarded": True,
+                    "offset": target - remaining}
             generators.append(subprocess.Popen(pinned(["node", str(LOADGEN / "capacity.mjs"), json.dumps(spec)], 1),
                                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
             remaining -= n
         reports = [json.loads(stdout_of(g).readline()) for g in generators]
-        time.sleep(1.0)
-        held = rss_kb(proc.pid)
+        held = settled_rss_kb(proc.pid)  # the subscriptions are authorized after the connects
         for g in generators:
             stdin_of(g).close()
             g.wait(timeout=60)

@@ -31,8 +31,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def pinned(cmd: list[str], core: int) -> list[str]:
-    """Run on one core when taskset exists and the machine has more than one."""
+def pinned(cmd: list[str], core: int | str) -> list[str]:
+    """Run on one core (or a taskset list such as "0,1") when taskset exists and the machine has more than one."""
     if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
         return ["taskset", "-c", str(core), *cmd]
     return cmd
@@ -50,6 +50,20 @@ def running_on(core: int) -> Iterator[None]:
     finally:
         if before is not None:
             os.sched_setaffinity(0, before)
+
+
+def family(pid: int) -> list[int]:
+    """The process and all its descendants (a server's workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return found
 
 
 def cpu_seconds(pid: int) -> float:
@@ -80,8 +94,10 @@ def rss_kb(pid: int) -> int:
 
 
 @contextlib.contextmanager
-def messenger_server(extra: dict[str, Any] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Our server on the embedded default (SQLite in a temp dir), pinned to core 0."""
+def messenger_server(extra: dict[str, Any] | None = None, script: str = "run.py",
+                     env: dict[str, str] | None = None, core: int | str = 0) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Our server on the embedded default (SQLite in a temp dir), pinned to core 0 (`script`: a wrapper of run.py's
+    command line, such as bench/traced_server.py)."""
     workdir = Path(tempfile.mkdtemp(prefix="mg-bench-"))
     port = free_port()
     config = {"storage_dir": str(workdir), "logging": {"level": "WARNING"},
@@ -94,7 +110,8 @@ def messenger_server(extra: dict[str, Any] | None = None) -> Iterator[tuple[str,
         config[key] = {**base, **value} if isinstance(value, dict) and isinstance(base, dict) else value
     (workdir / "bench.yaml").write_text(yaml.safe_dump(config))
     try:
-        with _served([sys.executable, "run.py", "--config", str(workdir / "bench.yaml"), "--port", str(port)], port) as s:
+        with _served([sys.executable, script, "--config", str(workdir / "bench.yaml"), "--port", str(port)], port,
+                     env=env, core=core) as s:
             yield s
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -124,12 +141,21 @@ def ensure_les() -> Path:
 
 
 @contextlib.contextmanager
-def les_server() -> Iterator[tuple[str, subprocess.Popen]]:
+def auth_host() -> Iterator[str]:
+    """bench/auth_host.py (a Laravel app's /broadcasting/auth stand-in) on core 1, with the load generators."""
+    port = free_port()
+    cmd = [sys.executable, str(ROOT / "bench" / "auth_host.py"), str(port)]
+    with _served(cmd, port, core=1) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def les_server(auth: str = "http://127.0.0.1") -> Iterator[tuple[str, subprocess.Popen]]:
     """laravel-echo-server on core 0, with the same app id and key as ours (public channels need no auth host)."""
     folder = ensure_les()
     port = free_port()
     (folder / "laravel-echo-server.json").write_text(json.dumps({
-        "authHost": "http://127.0.0.1", "authEndpoint": "/broadcasting/auth",
+        "authHost": auth, "authEndpoint": "/broadcasting/auth",
         "clients": [{"appId": APP["app_id"], "key": APP["key"]}],
         "database": "redis", "databaseConfig": {"redis": {"host": "127.0.0.1", "port": "6379",
                                                           "keyPrefix": "mg-bench-les:"}},
@@ -142,11 +168,11 @@ def les_server() -> Iterator[tuple[str, subprocess.Popen]]:
 
 
 @contextlib.contextmanager
-def _served(cmd: list[str], port: int, cwd: Path = ROOT, ready_path: str = "/api/messenger",
-            ) -> Iterator[tuple[str, subprocess.Popen]]:
+def _served(cmd: list[str], port: int, cwd: Path = ROOT, ready_path: str = "/api/messenger", core: int | str = 0,
+            env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """Start a server process on core 0, wait until it answers, stop it with SIGTERM afterwards."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}
-    proc = subprocess.Popen(pinned(cmd, 0), cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MESSENGER_")}
+    proc = subprocess.Popen(pinned(cmd, core), cwd=cwd, env={**clean, **(env or {})}, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}{ready_path}", proc)
@@ -157,6 +183,19 @@ def _served(cmd: list[str], port: int, cwd: Path = ROOT, ready_path: str = "/api
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def settled_rss_kb(pid: int, seconds: float = 60) -> int:
+    """The process's RSS once it stops growing (two readings two seconds apart within 1%)."""
+    deadline = time.monotonic() + seconds
+    last = rss_kb(pid)
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        now = rss_kb(pid)
+        if abs(now - last) <= last * 0.01:
+            return now
+        last = now
+    return last
 
 
 def wait_http(url: str, proc: subprocess.Popen, seconds: float = 30) -> None:

@@ -5,7 +5,10 @@
 Stacks: ours (in-process bus), ours-redis (two nodes sharing Redis, half the sockets on each, events published to
 one), the bare python-socketio baseline (bench/baseline/server.py) and laravel-echo-server 1.6.3.
 
-Prints deliveries/s, p50/p99/max publish->receive latency, lost deliveries, and the server's RSS per socket.
+The receivers (bench/loadgen/fanout_ws.mjs) speak Engine.IO/Socket.IO over `ws` directly, in several processes on
+the load core. Prints deliveries/s, p50/p99/max publish->receive latency, lost deliveries, the server's RSS per
+socket, and the CPU of the server and of the whole load side (publisher and receivers) while events flow: a row
+whose load core is above 80% is marked harness-bound (its figures are the load generator's, not the server's).
 """
 from __future__ import annotations
 
@@ -14,13 +17,16 @@ import contextlib
 import json
 import os
 import subprocess
+import time
 from typing import ContextManager, Iterator
 
-from bench.common import (APP, LOADGEN, baseline_server, ensure_les, ensure_loadgen, les_server, messenger_server, pinned,
-                          rss_kb, save, stdout_of, table)
+from bench.common import (APP, LOADGEN, baseline_server, cpu_seconds, ensure_les, family, ensure_loadgen, les_server,
+                          messenger_server, pinned, rss_kb, save, stdout_of, table)
 
 COLUMNS = ["stack", "sockets", "events", "offered_rate", "received", "lost", "deliveries_per_second", "p50_ms", "p99_ms",
-           "max_ms", "connect_seconds", "rss_mb", "rss_kb_per_socket"]
+           "max_ms", "connect_seconds", "rss_mb", "rss_kb_per_socket", "server_cpu_percent", "load_cpu_percent",
+           "harness_bound"]
+HARNESS_BOUND_PERCENT = 80
 
 
 STACKS = ("ours", "ours-redis", "baseline", "les")
@@ -46,39 +52,69 @@ def client_dir(stack: str) -> str | None:
 
 def run_one(stack: str, sockets: int, events: int, rate: float) -> dict:
     if stack == "ours-redis":
-        return run_cluster(sockets, events, rate)
+        with two_nodes() as (urls, procs):
+            return {"stack": stack, **drive(urls, procs, sockets, events, rate, 4)}
     with server_for(stack) as (url, proc):
-        idle_rss = rss_kb(proc.pid)
-        spec = {"url": url, "sockets": sockets, "channel": "bench", "events": events, "rate": rate,
-                "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1, "clientDir": client_dir(stack)}
-        gen = subprocess.Popen(pinned(["node", str(LOADGEN / "fanout.mjs"), json.dumps(spec)], 1),
-                               stdout=subprocess.PIPE, text=True)
-        connected = json.loads(stdout_of(gen).readline())
-        held_rss = rss_kb(proc.pid)
-        result = json.loads(stdout_of(gen).readline())
-        gen.wait(timeout=60)
-    result["connect_seconds"] = connected["connect_seconds"]
-    result["rss_mb"] = round(held_rss / 1024, 1)
-    result["rss_kb_per_socket"] = round((held_rss - idle_rss) / sockets, 1)
-    return {"stack": stack, **result}
+        return {"stack": stack, **drive([url], [proc], sockets, events, rate, 3 if stack == "les" else 4)}
 
 
-def run_cluster(sockets: int, events: int, rate: float) -> dict:
-    """Half the sockets on each of two nodes; events published to the first, fanned out over Redis."""
-    with two_nodes() as (urls, procs):
-        idle = sum(rss_kb(p.pid) for p in procs)
-        spec = {"url": urls[0], "socketUrls": urls, "sockets": sockets, "channel": "bench", "events": events,
-                "rate": rate, "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1}
-        gen = subprocess.Popen(pinned(["node", str(LOADGEN / "fanout.mjs"), json.dumps(spec)], 1),
-                               stdout=subprocess.PIPE, text=True)
-        connected = json.loads(stdout_of(gen).readline())
-        held = sum(rss_kb(p.pid) for p in procs)
-        result = json.loads(stdout_of(gen).readline())
-        gen.wait(timeout=60)
-    result["connect_seconds"] = connected["connect_seconds"]
+def drive(urls: list[str], servers: list[subprocess.Popen], sockets: int, events: int, rate: float, eio: int) -> dict:
+    """Sockets spread over `urls`, events published to the first; the servers' RSS and CPU and the load side's CPU
+    while the events flow."""
+    server_pids = [pid for p in servers for pid in family(p.pid)]  # with workers: the supervisor and its workers
+    idle = sum(rss_kb(pid) for pid in server_pids)
+    spec = {"url": urls[0], "socketUrls": urls, "sockets": sockets, "channel": "bench", "events": events,
+            "rate": rate, "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1, "eio": eio}
+    gen = subprocess.Popen(pinned(["node", str(LOADGEN / "fanout_ws.mjs"), json.dumps(spec)], 1),
+                           stdout=subprocess.PIPE, text=True)
+    out = stdout_of(gen)
+    connected = json.loads(out.readline())
+    held = sum(rss_kb(pid) for pid in server_pids)
+    load_pids = connected["pids"]
+    assert json.loads(out.readline())["phase"] == "sending"
+    started = time.monotonic()
+    server_before = sum(cpu_seconds(pid) for pid in server_pids)
+    load_before = sum(cpu_seconds(pid) for pid in load_pids)
+    line = out.readline()  # the receivers' results are read after their last delivery (or the drain deadline)
+    wall = time.monotonic() - started
+    server_cpu = sum(cpu_seconds(pid) for pid in server_pids) - server_before
+    load_cpu = sum(cpu_seconds(pid) for pid in load_pids if os.path.exists(f"/proc/{pid}")) - load_before
+    result = json.loads(line)
+    gen.wait(timeout=60)
     result["rss_mb"] = round(held / 1024, 1)
     result["rss_kb_per_socket"] = round((held - idle) / sockets, 1)
-    return {"stack": "ours-redis", **result}
+    result["server_cpu_seconds"] = round(server_cpu, 3)
+    result["server_cpu_percent"] = round(100 * server_cpu / wall)
+    result["load_cpu_percent"] = round(100 * load_cpu / wall)
+    result["harness_bound"] = "yes" if result["load_cpu_percent"] > HARNESS_BOUND_PERCENT else "no"
+    return result
+
+
+WORKER_COLUMNS = ["workers", "sockets", "events", "offered_rate", "received", "lost", "deliveries_per_second", "p50_ms",
+                  "p99_ms", "server_cpu_percent", "load_cpu_percent"]
+WORKERS_NOTE = (
+    "`server.workers: N` on Redis + PostgreSQL, the server free to use both cores (`taskset -c 0,1`), at "
+    "saturation, 1 worker against 2 in the same harness. Only indicative: this machine has two cores, so the "
+    "receivers and the publisher share a core with a worker (and with Redis and PostgreSQL); with the load "
+    "generator on another machine each worker would have a core of its own. `server_cpu_percent` is all the "
+    "workers together (200% = both cores).")
+
+
+def run_workers(counts: list[int], sockets: int, events: int, rate: float) -> list[dict]:
+    from bench.message_path import postgres_url
+
+    database = postgres_url()
+    if database is None:
+        print("workers: no PostgreSQL reachable, skipped")
+        return []
+    rows = []
+    for n in counts:
+        config = {"redis_url": REDIS_URL, "database_url": database, "database_schema": f"bench_w{os.getpid()}_{n}",
+                  "server": {"workers": n}, "gateway": {"redis_prefix": f"benchw{os.getpid()}{n}:"}}
+        with messenger_server(config, core="0,1") as (url, proc):
+            time.sleep(3)  # the workers start after the supervisor answers
+            rows.append({"workers": n, **drive([url], [proc], sockets, events, rate, 4)})
+    return rows
 
 
 def main() -> None:

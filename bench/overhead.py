@@ -49,20 +49,12 @@ def one_tree() -> dict[str, float]:
 
 def _fanout(events: int, rate: float) -> tuple[dict, float]:
     """One fan-out run to 1,000 sockets: the load generator's result and the server CPU seconds while publishing."""
-    from bench.common import APP, LOADGEN, cpu_seconds, messenger_server, pinned
+    from bench.common import messenger_server
+    from bench.fanout import drive
 
     with messenger_server() as (url, proc):
-        spec = {"url": url, "sockets": 1000, "channel": "bench", "events": events, "rate": rate,
-                "appId": APP["app_id"], "key": APP["key"], "holdSeconds": 1}
-        gen = subprocess.Popen(pinned(["node", str(LOADGEN / "fanout.mjs"), json.dumps(spec)], 1),
-                               stdout=subprocess.PIPE, text=True)
-        assert gen.stdout is not None
-        json.loads(gen.stdout.readline())  # connected
-        before = cpu_seconds(proc.pid)
-        result = json.loads(gen.stdout.readline())
-        used = cpu_seconds(proc.pid) - before
-        gen.wait(timeout=60)
-    return result, used
+        result = drive([url], [proc], 1000, events, rate, 4)
+    return result, result["server_cpu_seconds"]
 
 
 def main() -> None:

@@ -101,6 +101,48 @@ def targets(fan: list[dict[str, Any]], cap: list[dict[str, Any]], beats: list[di
     return rows
 
 
+SATURATION = {1000: 300.0, 5000: 50.0}  # offered events/s at which each socket count saturates every stack here
+SATURATION_TARGET = {1000: 3.0, 5000: 2.0}  # x laravel-echo-server's deliveries/s (issue "Performance II")
+
+
+def targets_ii(fan: list[dict[str, Any]], cap: list[dict[str, Any]], pauses: list[dict[str, Any]]
+               ) -> list[dict[str, Any]]:
+    """Issue "Performance II"'s targets against this run's figures."""
+    rows: list[dict[str, Any]] = []
+    by = {(r["stack"], r["sockets"], r["offered_rate"]): r for r in fan}
+    for sockets, rate in SATURATION.items():
+        ours, les = by.get(("ours", sockets, rate)), by.get(("les", sockets, rate))
+        if ours and les:
+            ratio = ours["deliveries_per_second"] / max(1, les["deliveries_per_second"])
+            bound = [r["stack"] for r in (ours, les) if r["harness_bound"] == "yes"]
+            rows.append({"target": f"fan-out saturation, {sockets} sockets: >= {SATURATION_TARGET[sockets]:g}x "
+                                   "laravel-echo-server's deliveries/s, receivers not the ceiling",
+                         "result": f"{ratio:.2f}x ({ours['deliveries_per_second']} vs {les['deliveries_per_second']}/s;"
+                                   f" load core {ours['load_cpu_percent']}% / {les['load_cpu_percent']}%)",
+                         "met": "yes" if ratio >= SATURATION_TARGET[sockets] and not bound else "no"})
+    worse = [f"{s} sockets at {r} events/s ({ours['p99_ms']} vs {les['p99_ms']} ms)"
+             for (stack, s, r), ours in by.items() if stack == "ours"
+             for les in [by.get(("les", s, r))] if les and ours["p99_ms"] >= les["p99_ms"]]
+    compared = sum(1 for (stack, s, r) in by if stack == "ours" and ("les", s, r) in by)
+    rows.append({"target": "fan-out p99 lower than laravel-echo-server's at every offered rate",
+                 "result": "lower in all %d rows" % compared if not worse else "not lower: " + "; ".join(worse),
+                 "met": "yes" if compared and not worse else "no"})
+    for r in cap:
+        if r["stack"] == "ours":
+            les = next((c for c in cap if c["stack"] == "les"), None)
+            rows.append({"target": "memory per idle socket (a private and a presence channel each, 19,500 sockets) "
+                                   "<= 12 KB, at or below laravel-echo-server's",
+                         "result": f"{r['rss_kb_per_socket']} KB" + (f" vs {les['rss_kb_per_socket']} KB" if les else ""),
+                         "met": "yes" if r["rss_kb_per_socket"] <= 12 and (not les or r["rss_kb_per_socket"]
+                                                                           <= les["rss_kb_per_socket"]) else "no"})
+    for r in pauses:
+        rows.append({"target": f"longest event-loop stall <= 20 ms ({r['sockets']} sockets, steady fan-out, "
+                               f"{r['seconds'] / 60:g} minutes)",
+                     "result": f"{r['stall_max_ms']} ms, {r['stalls_over_20ms']} stalls over 20 ms",
+                     "met": "yes" if r["stall_max_ms"] <= 20 else "no"})
+    return rows
+
+
 def write(sections: list[tuple[str, str, list[dict[str, Any]], list[str], list[str]]], command: str) -> Path:
     """sections: (title, explanation, rows, columns, ratio lines)."""
     parts = [

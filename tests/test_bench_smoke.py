@@ -31,6 +31,7 @@ def test_every_benchmark_runs_in_quick_mode():
 
     (fan,) = rows("fanout")
     assert fan["sockets"] == 100 and fan["lost"] == 0 and fan["received"] == fan["expected"]
+    assert fan["load_cpu_percent"] >= 0 and fan["harness_bound"] in ("yes", "no")
     (cap,) = rows("capacity")
     assert cap["connected"] == cap["target"] == 200 and cap["failed"] == 0
     beats = rows("heartbeat")
@@ -40,6 +41,10 @@ def test_every_benchmark_runs_in_quick_mode():
     assert path["errors"] == 0 and path["lost"] == 0 and path["delivered"] == path["sent"] * path["members"]
     bounded, unbounded = rows("slow_consumers")
     assert bounded["bound_kb"] == 1024 and bounded["reader_received"] == bounded["sent"] > 0
+    memory = {r["part"]: r for r in rows("socket_memory")}
+    assert memory["total"]["bytes_per_socket"] > 0 and len(memory) > 3
+    (pause,) = rows("pauses")
+    assert pause["connected"] == 200 and pause["events"] > 0 and pause["stall_max_ms"] >= 0
 
 
 def test_the_before_after_benchmarks_run():
