@@ -1,6 +1,7 @@
 """The app factory: one aiohttp application serving the REST API (and, later, Socket.IO) on one port."""
 from __future__ import annotations
 
+import gc
 import logging
 import uuid
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from messenger_gateway.core.lifecycle import Lifecycle
 from messenger_gateway.core.loop_watch import LoopWatch
 from messenger_gateway.core.metrics import Metrics
 from messenger_gateway.core.outages import wait_until_reachable
+from messenger_gateway.core.runtime import BurstFreezer
 from messenger_gateway.core.services import SERVICES, Services
 from messenger_gateway.core.tasks import PeriodicTask
 from messenger_gateway.domain.accounts import Accounts
@@ -49,6 +51,8 @@ LAST_ACTIVE_WRITER = web.AppKey("last_active_writer", LastActiveWriter)
 STATUS_BROADCASTER = web.AppKey("status_broadcaster", StatusBroadcaster)
 CALL_CHECKER = web.AppKey("call_checker", PeriodicTask)
 LOOP_WATCH = web.AppKey("loop_watch", LoopWatch)
+GC_FREEZER = web.AppKey("gc_freezer", PeriodicTask)
+FREEZE_CHECK_SECONDS = 5.0
 
 
 @dataclass
@@ -154,7 +158,14 @@ def create_app(config: Config, clock: Clock | None = None) -> web.Application:
         svc.lifecycle.add_check("redis", gateway.redis.ping)
     watch = app[LOOP_WATCH] = LoopWatch()
     app.cleanup_ctx.append(_loop_watch_lifecycle)
-    register_node_metrics(svc, gateway, watch)
+    freezer = BurstFreezer(lambda: len(gateway.echo.conns))
+
+    async def check_freeze() -> None:
+        freezer.check()
+
+    app[GC_FREEZER] = PeriodicTask("collector freeze", FREEZE_CHECK_SECONDS, check_freeze)
+    app.cleanup_ctx.append(_gc_freezer_lifecycle)
+    register_node_metrics(svc, gateway, watch, freezer)
     register_drain_steps(svc, gateway, app[LAST_ACTIVE_WRITER])
     return app
 
@@ -171,9 +182,13 @@ def register_drain_steps(svc: Services, gateway: Gateway, writer: LastActiveWrit
     svc.lifecycle.add_drain_step("flush last-active times", writer.flush)
 
 
-def register_node_metrics(svc: Services, gateway: Gateway, watch: LoopWatch) -> None:
+def register_node_metrics(svc: Services, gateway: Gateway, watch: LoopWatch, freezer: BurstFreezer) -> None:
     """What /metrics reads from the running node when it is scraped (nothing here costs the hot paths)."""
     m = svc.metrics
+    m.counter("messenger_gc_freezes", "Times what connections left alive was moved out of the collector's sight",
+              lambda: freezer.freezes)
+    m.gauge("messenger_gc_frozen_objects", "Objects the garbage collector does not scan (gc.freeze)",
+            lambda: float(gc.get_freeze_count()))
     m.gauge("messenger_event_loop_stall_max_seconds", "The longest the event loop was kept from running since start",
             lambda: watch.worst)
     m.gauge("messenger_event_loop_stall_recent_max_seconds",
@@ -249,6 +264,13 @@ async def _loop_watch_lifecycle(app: web.Application) -> AsyncIterator[None]:
     app[LOOP_WATCH].start()
     yield
     await app[LOOP_WATCH].stop()
+
+
+async def _gc_freezer_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    task = app[GC_FREEZER]
+    task.start()
+    yield
+    await task.stop()
 
 
 async def _calls_lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -27,10 +27,10 @@ from engineio import packet as eio_packet
 
 from messenger_gateway.core.outages import describe
 from messenger_gateway.gateway.history import Position
-from messenger_gateway.gateway.websocket_transport import WireQueue, websocket_of
+from messenger_gateway.gateway.websocket_transport import WireQueue, outgoing_of, websocket_of
 
 NAMESPACE = "/"
-TURN_BUDGET = 500  # sockets written to per turn of the event loop (~10 ms here); a bigger fan-out goes on next turn
+CLOCK_MASK = 63  # the clock is looked at every CLOCK_MASK + 1 sockets
 log = logging.getLogger("messenger.gateway")
 
 
@@ -62,13 +62,13 @@ class LocalDelivery:
         self.sio = sio
         self.max_queued_bytes = max_queued_bytes
         self.evicted = 0  # sockets closed for not reading (for /metrics)
-        self._unsent: dict[Any, list[bytes]] = {}  # transport -> frames for it, written together on the next turn
+        self.outgoing = outgoing_of(sio.eio)
         self.delivered = 0  # events written or queued to sockets, for /metrics (one addition per call)
         self.queued = 0  # of which queued for the socket's writer (not the fast path; counted on the slow branch)
         self.positioned: dict[str, dict[str, str]] = {}  # channel -> the sockets that asked for positions on it
         self.held: dict[tuple[str, str], list[tuple[int | None, bytes]]] = {}  # (sid, channel) -> held packets
         self._backlog: deque[Iterator[None]] = deque()  # deliveries continuing on a later turn, in publish order
-        self._spent = 0  # sockets written to during this turn of the event loop
+        self._turn_deadline = 0.0  # when this turn's delivery time is up (perf_counter)
 
     @property
     def fast_writes(self) -> int:
@@ -83,13 +83,15 @@ class LocalDelivery:
         self._run(self._deliver_steps(event, channels, payload_json, skip_sid, positions))
 
     def _run(self, steps: Iterator[None]) -> None:
-        """Run a delivery now, up to the turn's budget of sockets, and the rest on later turns: one event to 20,000
-        sockets would otherwise keep every other socket and request waiting for a third of a second. Deliveries
+        """Run a delivery now for what is left of the turn's time, and the rest on later turns: one event to 20,000
+        sockets would otherwise keep every other socket and request waiting for a fifth of a second. Deliveries
         start in publish order, and one that has to wait lets none overtake it, so each socket still receives in
-        publish order."""
+        publish order; a later turn goes on with as many waiting deliveries as fit in it (their frames to one socket
+        are still written together)."""
         if self._backlog:
             self._backlog.append(steps)
             return
+        self._turn_deadline = self.outgoing.deadline()
         try:
             next(steps)
         except StopIteration:
@@ -98,7 +100,7 @@ class LocalDelivery:
         asyncio.get_running_loop().call_soon(self._pump)
 
     def _pump(self) -> None:
-        self._spent = 0
+        self._turn_deadline = self.outgoing.deadline()
         backlog = self._backlog
         while backlog:
             try:
@@ -141,30 +143,29 @@ class LocalDelivery:
     def _to_members(self, members: dict[str, str], skip_sid: str | None, asked: dict[str, str] | None,
                     body: bytes) -> Iterator[None]:
         """`body` (an Engine.IO message packet) to each member but `skip_sid` and those in `asked`, pausing
-        (yielding) whenever the turn's budget is spent."""
+        (yielding) whenever the turn's time is up (looked at every CLOCK_MASK + 1 sockets)."""
         sockets = self.sio.eio.sockets
+        write_soon = self.outgoing.write_soon
+        mask = CLOCK_MASK
         frame: bytes | None = None
         text: str | None = None
         delivered = 0
-        left = TURN_BUDGET - self._spent
-        for sid, eio_sid in list(members.items()):
+        for sid in list(members):  # its names only (strings): no tracked objects for the collector per socket
             if sid == skip_sid or (asked is not None and sid in asked):
                 continue
-            sock = sockets.get(eio_sid)
+            eio_sid = members.get(sid)
+            sock = sockets.get(eio_sid) if eio_sid is not None else None
             if sock is None or sock.closed:
                 continue
-            if left <= 0:
-                self._spent = TURN_BUDGET
+            if delivered & mask == mask and time.perf_counter() > self._turn_deadline:
                 self.delivered += delivered
                 delivered = 0
                 yield
-                left = TURN_BUDGET - self._spent
-            left -= 1
             transport = idle_transport(sock)
             if transport is not None:
                 if frame is None:
                     frame = frame_header(len(body)) + body
-                self._write_soon(transport, frame)
+                write_soon(transport, frame)
             else:
                 self.queued += 1
                 if text is None:
@@ -176,7 +177,6 @@ class LocalDelivery:
                     continue
                 queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, text))
             delivered += 1
-        self._spent = TURN_BUDGET - left
         self.delivered += delivered
 
     def _to_positioned(self, channel: str, asked: dict[str, str], skip_sid: str | None, body: bytes,
@@ -253,22 +253,6 @@ class LocalDelivery:
             queue.get_nowait()
             queue.task_done()
         asyncio.ensure_future(_close_slow_socket(sock))
-
-    def _write_soon(self, transport: Any, frame: bytes) -> None:
-        """Hold the frame until the event loop's next turn, so that everything published to one socket during this
-        turn (several requests' messages, when the server is busy) goes out in one write, one system call."""
-        if not self._unsent:
-            # Scheduled before anything queued for these sockets afterwards can wake their writers, so it
-            # writes first: each socket still receives in publish order.
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._unsent.setdefault(transport, []).append(frame)
-
-    def _flush(self) -> None:
-        self._spent = 0  # a new turn
-        unsent, self._unsent = self._unsent, {}
-        for transport, frames in unsent.items():
-            if not transport.is_closing():
-                transport.write(frames[0] if len(frames) == 1 else b"".join(frames))
 
 
 SLOW_CLOSE_SECONDS = 5.0  # a socket closed for not reading gets this long to read its close frame

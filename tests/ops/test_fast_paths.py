@@ -44,12 +44,14 @@ async def test_quick_sqlite_statements_run_inline_on_the_event_loop(api, svc):
 
 
 async def test_a_big_fan_out_spans_loop_turns_and_keeps_each_sockets_order(api, svc, sockets, monkeypatch):
-    """With a budget of 3 sockets per turn, 8 sockets in one channel take three turns per event; events to it and
-    to a small channel, published back to back, still reach every socket complete and in publish order, and the
-    event loop runs other work between the turns."""
+    """With no time per turn and the clock read every 2 sockets, 8 sockets in one channel take four turns per event;
+    events to it and to a small channel, published back to back, still reach every socket complete and in publish
+    order, and the event loop runs other work between the turns."""
     from messenger_gateway.gateway import delivery as delivery_module
+    from messenger_gateway.gateway import websocket_transport
 
-    monkeypatch.setattr(delivery_module, "TURN_BUDGET", 3)
+    monkeypatch.setattr(websocket_transport, "TURN_SECONDS", 0.0)
+    monkeypatch.setattr(delivery_module, "CLOCK_MASK", 1)
     me = await api.register()
     receivers = [await sockets(me.token) for _ in range(8)]
     for sock in receivers:
