@@ -84,8 +84,9 @@ def main() -> None:
         ("Targets (issue #7)", "Each target against this run.", report.targets(fan_rows, cap_rows, hb_rows, mp_rows),
          ["target", "result", "met"], []),
         ("Fan-out", "N sockets subscribed to one public channel through Echo's `subscribe`; events published with "
-         "`POST /apps/{id}/events`; latency is publish -> receive. The receivers speak Engine.IO/Socket.IO over `ws` "
-         "directly (Engine.IO 3 / Socket.IO 2 for laravel-echo-server), in several processes on the load core; "
+         "`POST /apps/{id}/events`; latency is publish -> receive. The receivers speak WebSocket, Engine.IO and "
+         "Socket.IO themselves over TCP (Engine.IO 3 / Socket.IO 2 for laravel-echo-server), in several processes on "
+         "the load core; "
          "`load_cpu_percent` is the whole load side (publisher and receivers) while events flow, and a row above "
          f"{fanout.HARNESS_BOUND_PERCENT}% is harness-bound. The rows at {report.SATURATION[1000]:g} and "
          f"{report.SATURATION[5000]:g} events/s offer more than any stack delivers here (saturation). `ours-redis` is "
